@@ -1,0 +1,218 @@
+// Command cairn-server is a drop-in redis-server that keeps its data on
+// disk: cairn-server [/path/to/redis.conf] [--directive value ...].
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/cairndb/cairn/config"
+	"github.com/cairndb/cairn/engine"
+	"github.com/cairndb/cairn/rlog"
+	"github.com/cairndb/cairn/server"
+	"github.com/cairndb/cairn/storage"
+)
+
+const usage = `Usage: ./cairn-server [/path/to/redis.conf] [options] [-]
+       ./cairn-server - (read config from stdin)
+       ./cairn-server -v or --version
+       ./cairn-server -h or --help
+
+Examples:
+       ./cairn-server (run the server with default conf)
+       echo 'maxmemory 128mb' | ./cairn-server -
+       ./cairn-server /etc/redis/6379.conf
+       ./cairn-server --port 7777
+       ./cairn-server /etc/myredis.conf --loglevel verbose
+`
+
+func main() {
+	args := os.Args[1:]
+	if len(args) == 1 {
+		switch args[0] {
+		case "-v", "--version":
+			fmt.Printf("Redis server v=%s sha=00000000:0 malloc=go bits=64 build=cairn-%s\n", engine.RedisVersion, engine.CairnVersion)
+			return
+		case "-h", "--help":
+			fmt.Print(usage)
+			return
+		}
+	}
+	if len(args) > 0 && (args[0] == "--test-memory" || args[0] == "--check-system") {
+		fmt.Fprintf(os.Stderr, "%s is not supported by Cairn: Go manages its own memory, there is no allocator to test.\n", args[0])
+		os.Exit(1)
+	}
+	cfg, err := config.Load(args, os.Environ())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if cfg.Bool("daemonize") && os.Getenv(daemonChild) == "" {
+		if err := daemonize(); err != nil {
+			fmt.Fprintln(os.Stderr, "Can't daemonize:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if err := run(cfg); err != nil {
+		os.Exit(1)
+	}
+}
+
+// run starts the server and blocks until it shuts down.
+func run(cfg *config.Config) error {
+	log := rlog.New()
+	if level, ok := rlog.ParseLevel(cfg.String("loglevel")); ok {
+		log.SetLevel(level)
+	}
+	if err := log.SetFile(cfg.String("logfile")); err != nil {
+		fmt.Fprintf(os.Stderr, "Can't open the log file: %v\n", err)
+		return err
+	}
+	cfg.OnSet("loglevel", func(v string) error {
+		level, _ := rlog.ParseLevel(v)
+		log.SetLevel(level)
+		return nil
+	})
+	log.Noticef("oO0OoO0OoO0Oo Cairn is starting oO0OoO0OoO0Oo")
+	log.Noticef("Cairn version=%s (Redis %s compatible), bits=64, pid=%d, just started", engine.CairnVersion, engine.RedisVersion, os.Getpid())
+	if f := cfg.ConfigFile(); f != "" {
+		log.Noticef("Configuration loaded from %s", f)
+	} else {
+		log.Warningf("Warning: no config file specified, using the default config. In order to specify a config file use cairn-server /path/to/redis.conf")
+	}
+	for _, d := range cfg.IgnoredDirectives() {
+		log.Noticef("Directive '%s' is accepted for compatibility and ignored by Cairn", d)
+	}
+
+	dir := cfg.String("dir")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		log.Warningf("Can't create the working directory %s: %v", dir, err)
+		return err
+	}
+	dataDir, _ := filepath.Abs(filepath.Join(dir, cfg.String("cairn-data-subdir")))
+	started := time.Now()
+	store, err := storage.Open(storage.Options{
+		Dir:            dataDir,
+		BlockCacheSize: cfg.Int("cairn-block-cache-size"),
+		MemTableSize:   cfg.Int("cairn-memtable-size"),
+		HotCacheSize:   hotCacheSize(cfg),
+		Logger:         rlog.Pebble{L: log},
+	}, int(cfg.Int("databases")))
+	if err != nil {
+		log.Warningf("Can't open the data directory %s: %v", dataDir, err)
+		return err
+	}
+	log.Noticef("Data directory %s opened in %.3f seconds", dataDir, time.Since(started).Seconds())
+
+	eng := engine.New(store, cfg, log, cfg.ConfigFile(), dataDir)
+	srv, err := server.Listen(eng, server.Options{
+		Binds:        cfg.Strings("bind"),
+		Port:         int(cfg.Int("port")),
+		UnixSocket:   cfg.String("unixsocket"),
+		UnixPerm:     os.FileMode(cfg.Int("unixsocketperm")),
+		TCPKeepAlive: time.Duration(cfg.Int("tcp-keepalive")) * time.Second,
+		Limits: func() (int64, int64) {
+			return cfg.Int("proto-max-bulk-len"), cfg.Int("client-query-buffer-limit")
+		},
+		Idle: func() time.Duration { return time.Duration(cfg.Int("timeout")) * time.Second },
+	}, log)
+	if err != nil {
+		log.Warningf("Failed listening on port %d (tcp), aborting: %v", cfg.Int("port"), err)
+		store.Close()
+		return err
+	}
+	pidfile := cfg.String("pidfile")
+	if pidfile != "" {
+		if err := os.WriteFile(pidfile, []byte(fmt.Sprintf("%d\n", os.Getpid())), 0o644); err != nil {
+			log.Warningf("Failed to write PID file: %v", err)
+		}
+	}
+
+	var once sync.Once
+	done := make(chan struct{})
+	shutdown := func(reason string) {
+		once.Do(func() {
+			log.Warningf("%s", reason)
+			srv.Close()
+			eng.Stop()
+			if err := store.Close(); err != nil {
+				log.Warningf("Error closing the data directory: %v", err)
+			}
+			if pidfile != "" {
+				os.Remove(pidfile)
+			}
+			log.Warningf("Cairn is now ready to exit, bye bye...")
+			close(done)
+		})
+	}
+	eng.SetShutdown(func(save bool) error {
+		go shutdown("User requested shutdown...")
+		return nil
+	})
+	eng.Start()
+	srv.Serve()
+	var addrs []string
+	for _, a := range srv.Addrs() {
+		addrs = append(addrs, a.String())
+	}
+	log.Noticef("Cairn %s ready to accept connections on %s (pid %d, data in %s)", engine.CairnVersion, strings.Join(addrs, ", "), os.Getpid(), dataDir)
+
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	select {
+	case sig := <-sigs:
+		name := "SIGTERM"
+		if sig == syscall.SIGINT {
+			name = "SIGINT"
+		}
+		shutdown(fmt.Sprintf("Received %s scheduling shutdown...", name))
+	case <-done:
+	}
+	<-done
+	return nil
+}
+
+// hotCacheSize is cairn-cache-size, or when 0 a share of maxmemory (half of
+// it), or 256 MB when neither is set.
+func hotCacheSize(cfg *config.Config) int64 {
+	if n := cfg.Int("cairn-cache-size"); n > 0 {
+		return n
+	}
+	if m := cfg.Int("maxmemory"); m > 0 {
+		return m / 2
+	}
+	return 256 << 20
+}
+
+const daemonChild = "CAIRN_DAEMON_CHILD"
+
+// daemonize re-runs the binary detached from the terminal (Go cannot fork),
+// which is what daemonize yes means to a redis.conf user.
+func daemonize() error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	defer null.Close()
+	p, err := os.StartProcess(exe, os.Args, &os.ProcAttr{
+		Env:   append(os.Environ(), daemonChild+"=1"),
+		Files: []*os.File{null, null, null},
+		Sys:   &syscall.SysProcAttr{Setsid: true},
+	})
+	if err != nil {
+		return err
+	}
+	return errors.Join(p.Release())
+}

@@ -1,0 +1,258 @@
+package engine
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cairndb/cairn/resp"
+)
+
+func init() {
+	register(cmdDef{name: "client|unblock", run: cmdClientUnblock})
+}
+
+// Blocking commands (BLPOP, BLMOVE, BZPOPMIN, XREAD BLOCK, ...) park their
+// client in per-key wait queues. A write to a key with waiters serves them
+// after the writing command (or EXEC, or script) has committed and released
+// its locks: the waiters of each key are retried in the order they blocked,
+// each under its own command's locks, until one finds nothing.
+
+type waiterState int
+
+const (
+	waiting waiterState = iota
+	served
+	cancelled
+)
+
+// waiter is one blocked command.
+type waiter struct {
+	c     *Client
+	cmd   *command
+	args  [][]byte // owned copy
+	db    int
+	keys  []string
+	retry func(y *Ctx) bool // the non-blocking attempt; true = it replied
+
+	mu           sync.Mutex // held while serving or cancelling
+	state        waiterState
+	reply        []byte // what the client gets when woken
+	done         chan struct{}
+	timeoutReply func(w *resp.Writer)
+}
+
+// blocking holds the wait queues.
+type blocking struct {
+	mu      sync.Mutex
+	queues  map[keyRef][]*waiter
+	waiters atomic.Int64 // how many are blocked; 0 lets writers skip the lock
+	byID    map[uint64]*waiter
+}
+
+func newBlocking() *blocking {
+	return &blocking{queues: make(map[keyRef][]*waiter), byID: make(map[uint64]*waiter)}
+}
+
+// inTransaction reports whether blocking is off for this command: inside
+// MULTI/EXEC or a script, blocking commands behave like their non-blocking
+// forms, as in Redis.
+func (x *Ctx) inTransaction() bool { return x.shared || x.c == nil }
+
+// block parks the command on keys until retry serves it or the timeout
+// (0 = forever) passes, when timeoutReply answers instead. It must be
+// called while the command still holds its key locks, right after finding
+// nothing to do, so no write can slip in between.
+func (x *Ctx) block(keys [][]byte, timeout time.Duration, retry func(y *Ctx) bool, timeoutReply func(w *resp.Writer)) {
+	args := make([][]byte, len(x.args))
+	for i, a := range x.args {
+		args[i] = append([]byte(nil), a...)
+	}
+	w := &waiter{c: x.c, cmd: x.cmd, args: args, db: x.db, retry: retry, done: make(chan struct{}), timeoutReply: timeoutReply}
+	b := x.s.blocking
+	b.mu.Lock()
+	for _, k := range keys {
+		ref := keyRef{x.db, string(k)}
+		w.keys = append(w.keys, ref.key)
+		b.queues[ref] = append(b.queues[ref], w)
+	}
+	b.byID[x.c.id] = w
+	b.waiters.Add(1)
+	b.mu.Unlock()
+	x.blockedOn = w
+	x.blockTimeout = timeout
+}
+
+// remove takes a waiter out of every queue; the caller holds w.mu.
+func (b *blocking) remove(w *waiter) {
+	b.mu.Lock()
+	for _, k := range w.keys {
+		ref := keyRef{w.db, k}
+		q := b.queues[ref]
+		for i, o := range q {
+			if o == w {
+				q = append(q[:i:i], q[i+1:]...)
+				break
+			}
+		}
+		if len(q) == 0 {
+			delete(b.queues, ref)
+		} else {
+			b.queues[ref] = q
+		}
+	}
+	if b.byID[w.c.id] == w {
+		delete(b.byID, w.c.id)
+	}
+	b.waiters.Add(-1)
+	b.mu.Unlock()
+}
+
+// cancel ends a wait that was not served; false means it was served.
+func (b *blocking) cancel(w *waiter, reply func(rw *resp.Writer)) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.state != waiting {
+		return false
+	}
+	w.state = cancelled
+	b.remove(w)
+	rw := resp.NewWriter()
+	rw.SetProto(w.c.protoVersion())
+	reply(rw)
+	w.reply = rw.Bytes()
+	close(w.done)
+	return true
+}
+
+// waitBlocked parks the client's goroutine until its command is served,
+// times out, is unblocked, or the client disconnects.
+func (c *Client) waitBlocked(w *waiter, timeout time.Duration) {
+	c.blocked.Store(true)
+	defer c.blocked.Store(false)
+	c.emit()
+	c.Flush()
+	closed, stop := c.conn.WatchClose()
+	var timer <-chan time.Time
+	if timeout > 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		timer = t.C
+	}
+	select {
+	case <-w.done:
+	case <-timer:
+		c.s.blocking.cancel(w, w.timeoutReply)
+	case <-closed:
+		c.s.blocking.cancel(w, func(*resp.Writer) {})
+		c.closeAfter = true
+	}
+	<-w.done
+	stop()
+	c.w.Raw(w.reply)
+}
+
+// signal serves the waiters of keys that were just written, first come
+// first served, until each key's queue is empty or a waiter finds nothing.
+func (b *blocking) signal(s *Server, mods []keyRef) {
+	if b.waiters.Load() == 0 {
+		return
+	}
+	for _, ref := range mods {
+		for {
+			b.mu.Lock()
+			q := b.queues[ref]
+			var next *waiter
+			if len(q) > 0 {
+				next = q[0]
+			}
+			b.mu.Unlock()
+			if next == nil || !s.serveWaiter(next) {
+				break
+			}
+		}
+	}
+}
+
+// keysIn lists the keys of the given databases that have waiters: after
+// SWAPDB they may have become ready.
+func (b *blocking) keysIn(dbs ...int) []keyRef {
+	var refs []keyRef
+	b.mu.Lock()
+	for ref := range b.queues {
+		for _, db := range dbs {
+			if ref.db == db {
+				refs = append(refs, ref)
+			}
+		}
+	}
+	b.mu.Unlock()
+	return refs
+}
+
+// serveWaiter retries a blocked command under its locks; it reports
+// whether the command was served.
+func (s *Server) serveWaiter(w *waiter) bool {
+	y := &Ctx{s: s, c: w.c, cmd: w.cmd, args: w.args, w: resp.NewWriter(), db: w.db, now: unixMilli()}
+	y.w.SetProto(w.c.protoVersion())
+	ok := false
+	s.locked(y, func() {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if w.state != waiting {
+			return
+		}
+		s.runBody(y, func() { ok = w.retry(y) })
+		if !ok {
+			return
+		}
+		w.state = served
+		s.blocking.remove(w)
+		w.reply = y.w.Bytes()
+		close(w.done)
+	})
+	if ok {
+		w.cmd.stats.calls.Add(1)
+		s.afterWrite(y)
+	}
+	return ok
+}
+
+func cmdClientUnblock(x *Ctx) {
+	id, ok := parseClientID(x.args[2])
+	if !ok {
+		x.fail(errNotInt)
+		return
+	}
+	withError := false
+	if len(x.args) == 4 {
+		switch {
+		case eq(x.args[3], "timeout"):
+		case eq(x.args[3], "error"):
+			withError = true
+		default:
+			x.fail("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+			return
+		}
+	} else if len(x.args) > 4 {
+		x.fail(errSyntax)
+		return
+	}
+	b := x.s.blocking
+	b.mu.Lock()
+	w := b.byID[id]
+	b.mu.Unlock()
+	if w == nil {
+		x.w.Int(0)
+		return
+	}
+	reply := w.timeoutReply
+	if withError {
+		reply = func(rw *resp.Writer) { rw.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK") }
+	}
+	if b.cancel(w, reply) {
+		x.w.Int(1)
+		return
+	}
+	x.w.Int(0)
+}

@@ -1,0 +1,282 @@
+package engine
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cairndb/cairn/resp"
+)
+
+// Conn is the network side of a client, provided by the server package.
+type Conn interface {
+	Write(p []byte) (int, error)
+	Close() error
+	RemoteAddr() string
+	LocalAddr() string
+	FD() int
+	// WatchClose reads ahead while the client is blocked in a command, so a
+	// disconnect is noticed; stop ends the read-ahead.
+	WatchClose() (closed <-chan struct{}, stop func())
+}
+
+// Client is one connection's session: selected database, protocol,
+// authentication, transaction state and its output buffer. Fields other
+// goroutines read (CLIENT LIST, pub/sub, KILL) are atomics; the rest belong
+// to the connection's goroutine.
+type Client struct {
+	s    *Server
+	id   uint64
+	conn Conn
+	w    *resp.Writer // the reply of the command being executed
+
+	db      atomic.Int32
+	proto   atomic.Int32
+	name    atomic.Pointer[string]
+	user    atomic.Pointer[string]
+	lastCmd atomic.Pointer[string]
+
+	authenticated bool
+	libName       string
+	libVer        string
+	created       time.Time
+	lastActive    atomic.Int64 // unix ms of the last command
+	closeAfter    bool         // QUIT, protocol errors: close once replies are out
+	killed        atomic.Bool
+
+	multi      *multiState
+	multiLen   atomic.Int32 // queued commands, -1 outside MULTI
+	watched    map[keyRef]struct{}
+	watchDirty atomic.Bool
+	blocked    atomic.Bool
+
+	subs clientSubs // guarded by the server's pubsub lock
+
+	out output
+}
+
+// NewClient registers a connection. The caller feeds it commands with Exec
+// and calls Flush when no more input is buffered, then Close at the end.
+func (s *Server) NewClient(conn Conn) *Client {
+	c := &Client{
+		s:       s,
+		id:      s.lastID.Add(1),
+		conn:    conn,
+		w:       resp.NewWriter(),
+		created: time.Now(),
+	}
+	c.out.c = c
+	c.out.idle.L = &c.out.mu
+	c.authenticated = s.conf().requirePass == ""
+	empty, user := "", "default"
+	c.name.Store(&empty)
+	c.lastCmd.Store(&empty)
+	c.user.Store(&user)
+	c.proto.Store(2)
+	c.multiLen.Store(-1)
+	c.lastActive.Store(time.Now().UnixMilli())
+	s.clientsMu.Lock()
+	s.clients[c.id] = c
+	s.clientsMu.Unlock()
+	s.stats.connectionsReceived.Add(1)
+	return c
+}
+
+// TooManyClients reports whether maxclients is reached; the network layer
+// answers such connections with an error and closes them.
+func (s *Server) TooManyClients() bool {
+	s.clientsMu.Lock()
+	n := len(s.clients)
+	s.clientsMu.Unlock()
+	if int64(n) >= s.conf().maxClients {
+		s.stats.rejectedConns.Add(1)
+		return true
+	}
+	return false
+}
+
+// ProtectedMode reports whether remote clients must be refused: protected
+// mode on and no password for the default user.
+func (s *Server) ProtectedMode() bool {
+	return s.cfg.Bool("protected-mode") && s.conf().requirePass == ""
+}
+
+// ID is the client id CLIENT ID reports.
+func (c *Client) ID() uint64 { return c.id }
+
+func (c *Client) dbIndex() int        { return int(c.db.Load()) }
+func (c *Client) protoVersion() int   { return int(c.proto.Load()) }
+func (c *Client) isBlocked() bool     { return c.blocked.Load() }
+func (c *Client) setProto(v int)      { c.w.SetProto(v); c.proto.Store(int32(v)) }
+func (c *Client) setUser(user string) { c.user.Store(&user) }
+
+// Closing reports whether the connection must be closed after the replies
+// are flushed (QUIT, protocol error, CLIENT KILL).
+func (c *Client) Closing() bool { return c.closeAfter || c.killed.Load() }
+
+// ProtocolError answers a malformed request the way Redis does before
+// closing the connection.
+func (c *Client) ProtocolError(msg string) {
+	c.s.log.Verbosef("Protocol error (%s) from client: id=%d addr=%s", msg, c.id, c.conn.RemoteAddr())
+	c.w.Error("ERR Protocol error: " + msg)
+	c.s.stats.countError("ERR")
+	c.emit()
+	c.closeAfter = true
+}
+
+// resetState drops transaction, watch and subscription state (RESET,
+// disconnect).
+func (c *Client) resetState() {
+	if c.multi != nil {
+		c.multi = nil
+		c.multiLen.Store(-1)
+	}
+	c.s.watches.unwatchAll(c)
+	c.s.pubsub.dropClient(c)
+}
+
+// Close unregisters the client.
+func (c *Client) Close() {
+	c.resetState()
+	c.s.clientsMu.Lock()
+	delete(c.s.clients, c.id)
+	c.s.clientsMu.Unlock()
+	c.out.close()
+}
+
+// kill disconnects the client from another goroutine (CLIENT KILL).
+func (c *Client) kill() {
+	c.killed.Store(true)
+	c.conn.Close()
+}
+
+// emit moves the reply of the command just executed to the output buffer.
+// It does not write to the connection: Flush does, once the pipeline read
+// so far is answered.
+func (c *Client) emit() {
+	if c.w.Len() == 0 {
+		return
+	}
+	c.out.append(c.w.Bytes(), c.s.store.Commits())
+	c.w.Reset()
+}
+
+// Flush writes buffered replies to the connection.
+func (c *Client) Flush() { c.out.flush() }
+
+// FlushAndWait writes buffered replies and waits until they are written.
+func (c *Client) FlushAndWait() { c.out.flushAndWait() }
+
+// push delivers an out-of-band message (pub/sub, a served blocked command)
+// from another goroutine, in order with the client's replies.
+func (c *Client) push(b []byte) {
+	c.out.append(b, 0)
+	c.out.flushAsync()
+}
+
+// output is a client's outgoing bytes. Replies and pushes are appended in
+// order under mu; whoever holds the flushing token writes until the buffer
+// is empty, so replies never interleave and a slow socket never blocks a
+// publisher. Under appendfsync always the writer first waits until every
+// write the buffered replies may reflect is on disk.
+type output struct {
+	c        *Client
+	mu       sync.Mutex
+	buf      []byte
+	spare    []byte
+	need     uint64 // commits the buffered replies may reflect
+	flushing bool
+	idle     sync.Cond // signalled when a flush ends
+	closed   bool
+}
+
+func (o *output) append(b []byte, need uint64) {
+	o.mu.Lock()
+	if !o.closed {
+		o.buf = append(o.buf, b...)
+		if need > o.need {
+			o.need = need
+		}
+	}
+	o.mu.Unlock()
+}
+
+// pending is the number of bytes waiting to be written.
+func (o *output) pending() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return len(o.buf)
+}
+
+// flushAndWait writes everything buffered and returns once it is written,
+// even if another goroutine holds the flushing token (before a close).
+func (o *output) flushAndWait() {
+	o.flush()
+	o.mu.Lock()
+	for o.flushing {
+		o.idle.Wait()
+	}
+	o.mu.Unlock()
+}
+
+// flush writes in the calling goroutine unless another flush is running,
+// which will then write our bytes too.
+func (o *output) flush() {
+	if o.take() {
+		o.drain()
+	}
+}
+
+func (o *output) flushAsync() {
+	if o.take() {
+		go o.drain()
+	}
+}
+
+// take acquires the flushing token if there is something to write.
+func (o *output) take() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.flushing || len(o.buf) == 0 {
+		return false
+	}
+	o.flushing = true
+	return true
+}
+
+// drain writes until the buffer is empty; the caller holds the token.
+func (o *output) drain() {
+	for {
+		o.mu.Lock()
+		if len(o.buf) == 0 || o.closed {
+			o.flushing = false
+			o.idle.Broadcast()
+			o.mu.Unlock()
+			return
+		}
+		data, need := o.buf, o.need
+		o.buf, o.spare = o.spare[:0], nil
+		o.mu.Unlock()
+		failed := o.c.s.store.WaitDurable(need) != nil
+		if !failed {
+			_, err := o.c.conn.Write(data)
+			failed = err != nil
+			o.c.s.stats.netOutput.Add(int64(len(data)))
+		}
+		if failed {
+			o.c.conn.Close()
+		}
+		o.mu.Lock()
+		if cap(data) <= 64<<10 {
+			o.spare = data[:0]
+		}
+		o.mu.Unlock()
+	}
+}
+
+func (o *output) close() {
+	o.mu.Lock()
+	o.closed = true
+	o.buf = nil
+	o.mu.Unlock()
+}

@@ -1,0 +1,172 @@
+package engine
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/cairndb/cairn/resp"
+	"github.com/cairndb/cairn/storage"
+)
+
+// Ctx is one command's execution: its client, arguments, reply writer and
+// the storage transaction its reads and writes go through.
+type Ctx struct {
+	s    *Server
+	c    *Client
+	cmd  *command
+	args [][]byte
+	w    *resp.Writer
+	db   int
+	now  int64 // unix ms, fixed for the whole command as in Redis
+
+	txn    *storage.Tx
+	shared bool // txn belongs to an enclosing EXEC or script
+
+	failed       bool
+	blockedOn    *waiter // set when the command blocked its client
+	blockTimeout time.Duration
+	modified     []keyRef // keys written, for WATCH and blocked clients
+	ready        []keyRef // keys blocked clients should retry though not written (SWAPDB)
+	events       []event  // keyspace notifications to publish after commit
+}
+
+type keyRef struct {
+	db  int
+	key string
+}
+
+type event struct {
+	class byte
+	name  string
+	db    int
+	key   []byte
+}
+
+// Notification classes (notify-keyspace-events flags).
+const (
+	classGeneric = 'g'
+	classString  = '$'
+	classList    = 'l'
+	classSet     = 's'
+	classHash    = 'h'
+	classZSet    = 'z'
+	classExpired = 'x'
+	classEvicted = 'e'
+	classStream  = 't'
+	classKeyMiss = 'm'
+	classNew     = 'n'
+)
+
+// storageError aborts a command whose storage access failed; the dispatcher
+// turns it into an error reply and discards the command's writes.
+type storageError struct{ err error }
+
+// must aborts the command on a storage error.
+func (x *Ctx) must(err error) {
+	if err != nil {
+		panic(storageError{err})
+	}
+}
+
+// fail replies with an error and counts it.
+func (x *Ctx) fail(msg string) {
+	x.failed = true
+	x.w.Error(msg)
+	x.s.stats.countError(msg)
+}
+
+func (x *Ctx) failf(format string, a ...any) { x.fail(fmt.Sprintf(format, a...)) }
+
+// tx returns the command's storage transaction, starting it on first use.
+func (x *Ctx) tx() *storage.Tx {
+	if x.txn == nil {
+		x.txn = x.s.store.Begin()
+	}
+	return x.txn
+}
+
+// lookup returns a key's meta in database db, nil if it does not exist. A
+// key past its deadline is deleted on the spot (lazy expiry) and reported
+// as absent.
+func (x *Ctx) lookup(db int, key []byte) *storage.Meta {
+	m, err := x.tx().Meta(db, key)
+	x.must(err)
+	if m != nil && m.Expire != 0 && m.Expire <= x.now {
+		x.expire(db, key)
+		return nil
+	}
+	return m
+}
+
+// expire deletes a key whose deadline passed and tells everyone.
+func (x *Ctx) expire(db int, key []byte) {
+	x.must(x.tx().Put(db, key, nil))
+	x.s.stats.expiredKeys.Add(1)
+	x.modified = append(x.modified, keyRef{db, string(key)})
+	x.notifyIn(db, classExpired, "expired", key)
+}
+
+// read looks a key up for reading, counting keyspace hits and misses.
+func (x *Ctx) read(key []byte) *storage.Meta {
+	m := x.lookup(x.db, key)
+	if m == nil {
+		x.s.stats.keyspaceMisses.Add(1)
+		x.notify(classKeyMiss, "keymiss", key)
+	} else {
+		x.s.stats.keyspaceHits.Add(1)
+	}
+	return m
+}
+
+// readType is read that also checks the type, replying WRONGTYPE.
+func (x *Ctx) readType(key []byte, t storage.Type) (*storage.Meta, bool) {
+	m := x.read(key)
+	if m != nil && m.Type != t {
+		x.fail(errWrongType)
+		return nil, false
+	}
+	return m, true
+}
+
+// writeType looks a key up for writing and checks its type.
+func (x *Ctx) writeType(key []byte, t storage.Type) (*storage.Meta, bool) {
+	m := x.lookup(x.db, key)
+	if m != nil && m.Type != t {
+		x.fail(errWrongType)
+		return nil, false
+	}
+	return m, true
+}
+
+// put stores a key's new meta (nil deletes it) in the current database.
+func (x *Ctx) put(key []byte, m *storage.Meta) { x.putIn(x.db, key, m) }
+
+func (x *Ctx) putIn(db int, key []byte, m *storage.Meta) {
+	x.must(x.tx().Put(db, key, m))
+	x.modified = append(x.modified, keyRef{db, string(key)})
+	x.s.stats.dirty.Add(1)
+}
+
+// newOID allocates an object id for a new collection.
+func (x *Ctx) newOID() uint64 {
+	id, err := x.tx().NewOID()
+	x.must(err)
+	return id
+}
+
+// notify queues a keyspace notification for the current database.
+func (x *Ctx) notify(class byte, name string, key []byte) { x.notifyIn(x.db, class, name, key) }
+
+func (x *Ctx) notifyIn(db int, class byte, name string, key []byte) {
+	x.events = append(x.events, event{class: class, name: name, db: db, key: append([]byte(nil), key...)})
+}
+
+// intArg parses argument i as an integer, replying the Redis error if it
+// is not one.
+func (x *Ctx) intArg(i int) (int64, bool) {
+	n, ok := parseInt(x.args[i])
+	if !ok {
+		x.fail(errNotInt)
+	}
+	return n, ok
+}

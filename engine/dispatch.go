@@ -1,0 +1,331 @@
+package engine
+
+import (
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/cairndb/cairn/cmdspec"
+)
+
+// command is one entry of the command table: Redis's description of it
+// (arity, flags, key positions, docs) and Cairn's implementation.
+type command struct {
+	name  string // lower case; "config|get" for subcommands
+	spec  *cmdspec.Spec
+	run   func(x *Ctx)
+	lock  lockMode
+	subs  map[string]*command
+	stats cmdStats
+
+	noAuth, write, denyOOM, noMulti bool
+	txControl                       bool // runs at once inside MULTI (EXEC, DISCARD, ...)
+	subscriberOK                    bool // allowed in RESP2 subscriber mode
+}
+
+// txControlCommands run immediately even inside MULTI.
+var txControlCommands = map[string]bool{"exec": true, "discard": true, "multi": true, "watch": true, "quit": true, "reset": true}
+
+// subscriberCommands are all a RESP2 client may send while subscribed.
+var subscriberCommands = map[string]bool{"subscribe": true, "ssubscribe": true, "psubscribe": true,
+	"unsubscribe": true, "sunsubscribe": true, "punsubscribe": true, "ping": true, "quit": true, "reset": true}
+
+// cmdDef is how a command family declares its commands.
+type cmdDef struct {
+	name string
+	run  func(x *Ctx)
+	lock lockMode // lockNone unless the command needs more than its keys
+}
+
+var definitions []cmdDef
+
+// register adds commands to the table; each family file calls it from init.
+func register(defs ...cmdDef) { definitions = append(definitions, defs...) }
+
+// buildCommands resolves every definition against Redis's command table.
+func buildCommands() map[string]*command {
+	table := make(map[string]*command)
+	for _, d := range definitions {
+		spec := cmdspec.Lookup(d.name)
+		if spec == nil {
+			panic("engine: no Redis spec for command " + d.name)
+		}
+		cmd := &command{name: d.name, spec: spec, run: d.run, lock: d.lock}
+		cmd.noAuth = spec.HasFlag("no_auth")
+		cmd.write = spec.HasFlag("write")
+		cmd.denyOOM = spec.HasFlag("denyoom")
+		cmd.noMulti = spec.HasFlag("no_multi")
+		cmd.txControl = txControlCommands[d.name]
+		cmd.subscriberOK = subscriberCommands[d.name]
+		if cmd.lock == lockNone && (spec.FirstKey != 0 || len(spec.KeySpecs) > 0) {
+			cmd.lock = lockKeys
+		}
+		parent, sub, isSub := strings.Cut(d.name, "|")
+		if !isSub {
+			if old := table[d.name]; old != nil {
+				cmd.subs = old.subs
+			}
+			table[d.name] = cmd
+			continue
+		}
+		p := table[parent]
+		if p == nil {
+			p = &command{name: parent, spec: cmdspec.Lookup(parent)}
+			table[parent] = p
+		}
+		if p.subs == nil {
+			p.subs = make(map[string]*command)
+		}
+		p.subs[sub] = cmd
+	}
+	return table
+}
+
+// implemented reports whether Cairn implements a Redis command (COMMAND
+// lists only those).
+func (s *Server) implemented(spec *cmdspec.Spec) bool {
+	name := spec.Name
+	if parent, sub, ok := strings.Cut(name, "|"); ok {
+		p := s.commands[parent]
+		return p != nil && p.subs[sub] != nil
+	}
+	c := s.commands[name]
+	return c != nil && (c.run != nil || len(c.subs) > 0)
+}
+
+// lookupCommand finds the command (or subcommand) args name, or returns the
+// error Redis rejects the call with.
+func (s *Server) lookupCommand(args [][]byte) (*command, string) {
+	name := strings.ToLower(string(args[0]))
+	cmd := s.commands[name]
+	if cmd == nil {
+		return nil, unknownCommand(args)
+	}
+	if cmd.subs != nil && cmd.run == nil {
+		if len(args) < 2 {
+			return nil, fmt.Sprintf("ERR wrong number of arguments for '%s' command", name)
+		}
+		sub := cmd.subs[strings.ToLower(string(args[1]))]
+		if sub == nil {
+			return nil, fmt.Sprintf("ERR unknown subcommand '%.128s'. Try %s HELP.", args[1], strings.ToUpper(name))
+		}
+		cmd = sub
+	}
+	if a := cmd.spec.Arity; (a > 0 && len(args) != a) || (a < 0 && len(args) < -a) {
+		return nil, fmt.Sprintf("ERR wrong number of arguments for '%s' command", cmd.name)
+	}
+	return cmd, ""
+}
+
+func unknownCommand(args [][]byte) string {
+	var b strings.Builder
+	for _, a := range args[1:] {
+		if b.Len() >= 128 {
+			break
+		}
+		fmt.Fprintf(&b, "'%.*s' ", 128-b.Len(), a)
+	}
+	return fmt.Sprintf("ERR unknown command '%.128s', with args beginning with: %s", args[0], b.String())
+}
+
+// Exec runs one command from the client and buffers its reply.
+func (c *Client) Exec(args [][]byte) {
+	s := c.s
+	c.lastActive.Store(unixMilli())
+	s.stats.commandsProcessed.Add(1)
+	cmd, reject := c.admit(args)
+	if reject != "" {
+		if cmd != nil {
+			cmd.stats.rejected.Add(1)
+		}
+		if c.multi != nil {
+			c.multi.aborted = true
+		}
+		c.w.Error(reject)
+		s.stats.countError(reject)
+		c.emit()
+		return
+	}
+	name := cmd.name
+	c.lastCmd.Store(&name)
+	if c.multi != nil && !cmd.txControl {
+		c.queue(cmd, args)
+		c.w.Simple("QUEUED")
+		c.emit()
+		return
+	}
+	x := &Ctx{s: s, c: c, cmd: cmd, args: args, w: c.w, db: c.dbIndex(), now: unixMilli()}
+	s.call(x)
+	c.emit()
+}
+
+// admit finds the command and checks, in Redis's order, whether this
+// client may run it now; a non-empty string is the rejection.
+func (c *Client) admit(args [][]byte) (*command, string) {
+	cmd, reject := c.s.lookupCommand(args)
+	switch {
+	case reject != "":
+	case !c.authenticated && !cmd.noAuth:
+		reject = errNoAuth
+	case c.subscribedRESP2() && !cmd.subscriberOK:
+		reject = fmt.Sprintf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", cmd.name)
+	case c.multi != nil && cmd.noMulti:
+		reject = "ERR Command not allowed inside a transaction"
+	}
+	return cmd, reject
+}
+
+// call runs a command under the locks its mode asks for, commits its
+// transaction, then lets the rest of the server react to its writes. A
+// command that blocked parks the client until it is served.
+func (s *Server) call(x *Ctx) {
+	start := time.Now()
+	s.locked(x, func() { s.runBody(x, func() { x.cmd.run(x) }) })
+	elapsed := time.Since(start)
+	st := &x.cmd.stats
+	st.usec.Add(elapsed.Microseconds())
+	if x.failed {
+		st.failed.Add(1)
+	}
+	if x.blockedOn == nil {
+		st.calls.Add(1)
+		s.logSlow(x, elapsed)
+	}
+	s.afterWrite(x)
+	if x.blockedOn != nil {
+		x.c.waitBlocked(x.blockedOn, x.blockTimeout)
+	}
+}
+
+// locked runs body holding the locks the command's mode asks for.
+func (s *Server) locked(x *Ctx, body func()) {
+	switch x.cmd.lock {
+	case lockNone:
+		body()
+	case lockKeys:
+		keys, complete := x.keyArgs()
+		if !complete {
+			s.world.Lock()
+			body()
+			s.world.Unlock()
+			return
+		}
+		var buf [8]int
+		stripes := stripesOf(keys, buf[:0])
+		s.world.RLock()
+		s.lockStripes(stripes)
+		body()
+		s.unlockStripes(stripes)
+		s.world.RUnlock()
+	case lockDB:
+		s.world.RLock()
+		body()
+		s.world.RUnlock()
+	case lockAll:
+		s.world.Lock()
+		body()
+		s.world.Unlock()
+	}
+}
+
+// runBody executes a command body and commits its transaction. A panic in a
+// command (a bug, or a storage failure) answers this client with an error
+// and discards the command's writes; the server keeps serving.
+func (s *Server) runBody(x *Ctx, body func()) {
+	mark := x.w.Len()
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		if x.txn != nil && !x.shared {
+			x.txn.Discard()
+			x.txn = nil
+		}
+		x.modified, x.events = nil, nil
+		x.w.Truncate(mark)
+		if se, ok := r.(storageError); ok {
+			s.log.Warningf("Storage error in '%s': %v", x.cmd.name, se.err)
+			x.fail("ERR " + se.err.Error())
+			return
+		}
+		s.log.Warningf("Panic in command '%s': %v\n%s", x.cmd.name, r, debug.Stack())
+		x.fail(fmt.Sprintf("ERR internal error in '%s' command", x.cmd.name))
+	}()
+	body()
+	if x.txn != nil && !x.shared {
+		txn := x.txn
+		x.txn = nil
+		_, err := txn.Commit()
+		x.must(err)
+	}
+}
+
+// keyArgs returns the command's key arguments from its key specs; false
+// means the command may touch keys its arguments do not name (SORT ... BY),
+// so it must run alone.
+func (x *Ctx) keyArgs() ([][]byte, bool) {
+	found, err := x.cmd.spec.KeyPositions(x.args)
+	if err != nil || found.Incomplete {
+		return nil, false
+	}
+	keys := make([][]byte, 0, len(found.Refs))
+	for _, r := range found.Refs {
+		keys = append(keys, x.args[r.Index])
+	}
+	return keys, true
+}
+
+func (s *Server) logSlow(x *Ctx, elapsed time.Duration) {
+	conf := s.conf()
+	if conf.slowlogSlower < 0 || elapsed.Microseconds() < conf.slowlogSlower {
+		return
+	}
+	s.slowlog.add(slowEntry{
+		time:     time.Now().Unix(),
+		duration: elapsed.Microseconds(),
+		args:     slowArgs(x.args),
+		addr:     x.c.conn.RemoteAddr(),
+		name:     *x.c.name.Load(),
+	}, conf.slowlogMaxLen)
+}
+
+// slowArgs copies arguments the way SLOWLOG keeps them: at most 32, each
+// at most 128 bytes, with a note of what was cut.
+func slowArgs(args [][]byte) [][]byte {
+	n := min(len(args), 32)
+	out := make([][]byte, 0, n)
+	for i := 0; i < n; i++ {
+		if i == 31 && len(args) > 32 {
+			out = append(out, fmt.Appendf(nil, "... (%d more arguments)", len(args)-31))
+			break
+		}
+		a := args[i]
+		if len(a) > 128 {
+			out = append(out, fmt.Appendf(nil, "%s... (%d more bytes)", a[:128], len(a)-128))
+			continue
+		}
+		out = append(out, append([]byte(nil), a...))
+	}
+	return out
+}
+
+// afterWrite runs once a command's writes are committed and its locks
+// released: keyspace notifications go out, watchers and blocked clients of
+// the written keys are told.
+func (s *Server) afterWrite(x *Ctx) {
+	if x.shared {
+		return
+	}
+	if len(x.events) > 0 {
+		s.publishEvents(x.events)
+	}
+	if len(x.modified) > 0 {
+		s.watches.touch(x.modified)
+		s.blocking.signal(s, x.modified)
+	}
+	if len(x.ready) > 0 {
+		s.blocking.signal(s, x.ready)
+	}
+}

@@ -1,0 +1,282 @@
+package engine
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// RedisVersion is the Redis version Cairn is compatible with and reports.
+const RedisVersion = "7.0.15"
+
+// CairnVersion is Cairn's own version.
+const CairnVersion = "0.1.0"
+
+func init() {
+	register(cmdDef{name: "info", run: cmdInfo})
+}
+
+// infoSections lists INFO's sections in Redis's order; the bool says
+// whether the default set includes it.
+var infoSections = []struct {
+	name      string
+	inDefault bool
+	write     func(s *Server, b *strings.Builder)
+}{
+	{"server", true, (*Server).infoServer},
+	{"clients", true, (*Server).infoClients},
+	{"memory", true, (*Server).infoMemory},
+	{"persistence", true, (*Server).infoPersistence},
+	{"stats", true, (*Server).infoStats},
+	{"replication", true, (*Server).infoReplication},
+	{"cpu", true, (*Server).infoCPU},
+	{"modules", true, func(*Server, *strings.Builder) {}},
+	{"commandstats", false, (*Server).infoCommandStats},
+	{"errorstats", true, (*Server).infoErrorStats},
+	{"cluster", true, func(_ *Server, b *strings.Builder) { b.WriteString("cluster_enabled:0\r\n") }},
+	{"keyspace", true, (*Server).infoKeyspace},
+	{"storage", true, (*Server).infoStorage},
+}
+
+func cmdInfo(x *Ctx) {
+	want := map[string]bool{}
+	all, everything := false, false
+	if len(x.args) == 1 {
+		want["default"] = true
+	}
+	for _, a := range x.args[1:] {
+		switch s := strings.ToLower(string(a)); s {
+		case "all":
+			all = true
+		case "everything":
+			everything = true
+		default:
+			want[s] = true
+		}
+	}
+	var b strings.Builder
+	for _, sec := range infoSections {
+		if !(everything || all || want[sec.name] || (want["default"] && sec.inDefault)) {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString("\r\n")
+		}
+		fmt.Fprintf(&b, "# %s\r\n", strings.ToUpper(sec.name[:1])+sec.name[1:])
+		sec.write(x.s, &b)
+	}
+	x.w.Verbatim("txt", b.String())
+}
+
+func (s *Server) infoServer(b *strings.Builder) {
+	var uts syscall.Utsname
+	syscall.Uname(&uts)
+	exe, _ := os.Executable()
+	uptime := int64(time.Since(s.started).Seconds())
+	port := s.cfg.Int("port")
+	fmt.Fprintf(b, "redis_version:%s\r\nredis_git_sha1:00000000\r\nredis_git_dirty:0\r\nredis_build_id:0\r\n", RedisVersion)
+	fmt.Fprintf(b, "redis_mode:standalone\r\nos:%s %s %s\r\narch_bits:64\r\n", utsString(uts.Sysname[:]), utsString(uts.Release[:]), utsString(uts.Machine[:]))
+	fmt.Fprintf(b, "monotonic_clock:POSIX clock_gettime\r\nmultiplexing_api:epoll\r\natomicvar_api:c11-builtin\r\ngcc_version:0.0.0\r\n")
+	fmt.Fprintf(b, "process_id:%d\r\nprocess_supervised:no\r\nrun_id:%s\r\ntcp_port:%d\r\n", os.Getpid(), s.runID, port)
+	fmt.Fprintf(b, "server_time_usec:%d\r\nuptime_in_seconds:%d\r\nuptime_in_days:%d\r\n", time.Now().UnixMicro(), uptime, uptime/86400)
+	fmt.Fprintf(b, "hz:%d\r\nconfigured_hz:%d\r\nlru_clock:%d\r\n", s.conf().hz, s.conf().hz, time.Now().Unix()&(1<<24-1))
+	fmt.Fprintf(b, "executable:%s\r\nconfig_file:%s\r\nio_threads_active:0\r\n", exe, s.configFile)
+	fmt.Fprintf(b, "cairn_version:%s\r\ngo_version:%s\r\n", CairnVersion, runtime.Version())
+}
+
+func utsString(a []int8) string {
+	var sb strings.Builder
+	for _, c := range a {
+		if c == 0 {
+			break
+		}
+		sb.WriteByte(byte(c))
+	}
+	return sb.String()
+}
+
+func (s *Server) infoClients(b *strings.Builder) {
+	s.clientsMu.Lock()
+	n := len(s.clients)
+	s.clientsMu.Unlock()
+	fmt.Fprintf(b, "connected_clients:%d\r\ncluster_connections:0\r\nmaxclients:%d\r\n", n, s.conf().maxClients)
+	fmt.Fprintf(b, "client_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\n")
+	fmt.Fprintf(b, "blocked_clients:%d\r\ntracking_clients:0\r\nclients_in_timeout_table:%d\r\n", s.blockedClients(), s.blockedClients())
+}
+
+func (s *Server) infoMemory(b *strings.Builder) {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	used := int64(ms.HeapAlloc + ms.StackInuse)
+	rss := int64(ms.Sys - ms.HeapReleased)
+	peak := s.notePeak(used)
+	maxmem := s.cfg.Int("maxmemory")
+	cacheUsed, cacheBudget, hits, misses, evictions := s.store.CacheStats()
+	fmt.Fprintf(b, "used_memory:%d\r\nused_memory_human:%s\r\n", used, humanBytes(used))
+	fmt.Fprintf(b, "used_memory_rss:%d\r\nused_memory_rss_human:%s\r\n", rss, humanBytes(rss))
+	fmt.Fprintf(b, "used_memory_peak:%d\r\nused_memory_peak_human:%s\r\nused_memory_peak_perc:%.2f%%\r\n", peak, humanBytes(peak), float64(used)*100/float64(max(peak, 1)))
+	fmt.Fprintf(b, "used_memory_overhead:%d\r\nused_memory_startup:0\r\nused_memory_dataset:%d\r\n", used-cacheUsed, cacheUsed)
+	fmt.Fprintf(b, "total_system_memory:%d\r\ntotal_system_memory_human:%s\r\n", totalSystemMemory(), humanBytes(totalSystemMemory()))
+	fmt.Fprintf(b, "maxmemory:%d\r\nmaxmemory_human:%s\r\nmaxmemory_policy:%s\r\n", maxmem, humanBytes(maxmem), s.cfg.String("maxmemory-policy"))
+	fmt.Fprintf(b, "mem_fragmentation_ratio:%.2f\r\nmem_allocator:go-%s\r\n", float64(rss)/float64(max(used, 1)), runtime.Version())
+	fmt.Fprintf(b, "lazyfree_pending_objects:0\r\nlazyfreed_objects:0\r\n")
+	fmt.Fprintf(b, "hot_cache_used:%d\r\nhot_cache_budget:%d\r\nhot_cache_hits:%d\r\nhot_cache_misses:%d\r\nhot_cache_evictions:%d\r\n", cacheUsed, cacheBudget, hits, misses, evictions)
+}
+
+// notePeak records and returns the peak of used memory.
+func (s *Server) notePeak(used int64) int64 {
+	for {
+		p := s.peakMemory.Load()
+		if used <= p {
+			return p
+		}
+		if s.peakMemory.CompareAndSwap(p, used) {
+			return used
+		}
+	}
+}
+
+func totalSystemMemory() int64 {
+	var si syscall.Sysinfo_t
+	if syscall.Sysinfo(&si) != nil {
+		return 0
+	}
+	return int64(si.Totalram) * int64(si.Unit)
+}
+
+// humanBytes formats like Redis's bytesToHuman.
+func humanBytes(n int64) string {
+	d := float64(n)
+	switch {
+	case n < 1024:
+		return fmt.Sprintf("%dB", n)
+	case n < 1024*1024:
+		return fmt.Sprintf("%.2fK", d/1024)
+	case n < 1024*1024*1024:
+		return fmt.Sprintf("%.2fM", d/(1024*1024))
+	case n < 1024*1024*1024*1024:
+		return fmt.Sprintf("%.2fG", d/(1024*1024*1024))
+	case n < 1024*1024*1024*1024*1024:
+		return fmt.Sprintf("%.2fT", d/(1024*1024*1024*1024))
+	}
+	return fmt.Sprintf("%.2fP", d/(1024*1024*1024*1024*1024))
+}
+
+func (s *Server) infoPersistence(b *strings.Builder) {
+	fmt.Fprintf(b, "loading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\n")
+	fmt.Fprintf(b, "current_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\n")
+	fmt.Fprintf(b, "rdb_changes_since_last_save:%d\r\nrdb_bgsave_in_progress:0\r\nrdb_last_save_time:%d\r\n", s.stats.dirty.Load(), s.lastSave.Load())
+	fmt.Fprintf(b, "rdb_last_bgsave_status:ok\r\nrdb_last_bgsave_time_sec:-1\r\nrdb_current_bgsave_time_sec:-1\r\nrdb_saves:0\r\nrdb_last_cow_size:0\r\n")
+	fmt.Fprintf(b, "rdb_last_load_keys_expired:0\r\nrdb_last_load_keys_loaded:0\r\n")
+	// Every write goes to Pebble's write-ahead log, which plays the AOF's part.
+	fmt.Fprintf(b, "aof_enabled:1\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\n")
+	fmt.Fprintf(b, "aof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\naof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\naof_last_cow_size:0\r\n")
+	fmt.Fprintf(b, "module_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n")
+}
+
+func (s *Server) infoStats(b *strings.Builder) {
+	st := &s.stats
+	fmt.Fprintf(b, "total_connections_received:%d\r\ntotal_commands_processed:%d\r\ninstantaneous_ops_per_sec:%d\r\n", st.connectionsReceived.Load(), st.commandsProcessed.Load(), s.opsPerSec())
+	fmt.Fprintf(b, "total_net_input_bytes:%d\r\ntotal_net_output_bytes:%d\r\n", st.netInput.Load(), st.netOutput.Load())
+	fmt.Fprintf(b, "total_net_repl_input_bytes:0\r\ntotal_net_repl_output_bytes:0\r\ninstantaneous_input_kbps:0.00\r\ninstantaneous_output_kbps:0.00\r\n")
+	fmt.Fprintf(b, "instantaneous_input_repl_kbps:0.00\r\ninstantaneous_output_repl_kbps:0.00\r\n")
+	fmt.Fprintf(b, "rejected_connections:%d\r\nsync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\n", st.rejectedConns.Load())
+	fmt.Fprintf(b, "expired_keys:%d\r\nexpired_stale_perc:0.00\r\nexpired_time_cap_reached_count:0\r\nexpire_cycle_cpu_milliseconds:%d\r\n", st.expiredKeys.Load(), s.expireCycleTime.Load()/1000)
+	fmt.Fprintf(b, "evicted_keys:0\r\nevicted_clients:0\r\ntotal_eviction_exceeded_time:0\r\ncurrent_eviction_exceeded_time:0\r\n")
+	fmt.Fprintf(b, "keyspace_hits:%d\r\nkeyspace_misses:%d\r\n", st.keyspaceHits.Load(), st.keyspaceMisses.Load())
+	fmt.Fprintf(b, "pubsub_channels:%d\r\npubsub_patterns:%d\r\npubsubshard_channels:%d\r\n", s.pubsub.count(kindChannel), s.pubsub.count(kindPattern), s.pubsub.count(kindShard))
+	fmt.Fprintf(b, "latest_fork_usec:0\r\ntotal_forks:0\r\nmigrate_cached_sockets:0\r\nslave_expires_tracked_keys:0\r\n")
+	fmt.Fprintf(b, "active_defrag_hits:0\r\nactive_defrag_misses:0\r\nactive_defrag_key_hits:0\r\nactive_defrag_key_misses:0\r\ntotal_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\n")
+	fmt.Fprintf(b, "tracking_total_keys:0\r\ntracking_total_items:0\r\ntracking_total_prefixes:0\r\n")
+	fmt.Fprintf(b, "unexpected_error_replies:0\r\ntotal_error_replies:%d\r\ndump_payload_sanitizations:0\r\n", st.errorReplies.Load())
+	fmt.Fprintf(b, "total_reads_processed:%d\r\ntotal_writes_processed:0\r\nio_threaded_reads_processed:0\r\nio_threaded_writes_processed:0\r\n", st.totalReadsProcessed.Load())
+}
+
+func (s *Server) infoReplication(b *strings.Builder) {
+	fmt.Fprintf(b, "role:master\r\nconnected_slaves:0\r\nmaster_failover_state:no-failover\r\n")
+	fmt.Fprintf(b, "master_replid:%s\r\nmaster_replid2:0000000000000000000000000000000000000000\r\n", s.runID)
+	fmt.Fprintf(b, "master_repl_offset:0\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:0\r\nrepl_backlog_size:1048576\r\nrepl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n")
+}
+
+func (s *Server) infoCPU(b *strings.Builder) {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	sys := float64(ru.Stime.Sec) + float64(ru.Stime.Usec)/1e6
+	user := float64(ru.Utime.Sec) + float64(ru.Utime.Usec)/1e6
+	fmt.Fprintf(b, "used_cpu_sys:%.6f\r\nused_cpu_user:%.6f\r\nused_cpu_sys_children:0.000000\r\nused_cpu_user_children:0.000000\r\n", sys, user)
+	fmt.Fprintf(b, "used_cpu_sys_main_thread:%.6f\r\nused_cpu_user_main_thread:%.6f\r\n", sys, user)
+}
+
+func (s *Server) infoCommandStats(b *strings.Builder) {
+	var lines []string
+	s.eachCommand(func(c *command) {
+		st := &c.stats
+		calls, rejected, failed := st.calls.Load(), st.rejected.Load(), st.failed.Load()
+		if calls == 0 && rejected == 0 && failed == 0 {
+			return
+		}
+		usec := st.usec.Load()
+		perCall := 0.0
+		if calls > 0 {
+			perCall = float64(usec) / float64(calls)
+		}
+		lines = append(lines, fmt.Sprintf("cmdstat_%s:calls=%d,usec=%d,usec_per_call=%.2f,rejected_calls=%d,failed_calls=%d\r\n",
+			c.name, calls, usec, perCall, rejected, failed))
+	})
+	sort.Strings(lines)
+	for _, l := range lines {
+		b.WriteString(l)
+	}
+}
+
+// eachCommand visits every command and subcommand.
+func (s *Server) eachCommand(fn func(*command)) {
+	for _, c := range s.commands {
+		if c.run != nil {
+			fn(c)
+		}
+		for _, sub := range c.subs {
+			fn(sub)
+		}
+	}
+}
+
+func (s *Server) infoErrorStats(b *strings.Builder) {
+	for _, kv := range s.stats.errorCounts() {
+		fmt.Fprintf(b, "errorstat_%s:count=%d\r\n", kv[0], kv[1])
+	}
+}
+
+func (s *Server) infoKeyspace(b *strings.Builder) {
+	now := time.Now().UnixMilli()
+	for db := 0; db < s.conf().databases; db++ {
+		keys, expires, deadlineSecs := s.store.KeyStats(db)
+		if keys == 0 {
+			continue
+		}
+		avg := int64(0)
+		if expires > 0 {
+			avg = max(deadlineSecs*1000/expires-now, 0)
+		}
+		fmt.Fprintf(b, "db%d:keys=%d,expires=%d,avg_ttl=%d\r\n", db, keys, expires, avg)
+	}
+}
+
+func (s *Server) infoStorage(b *strings.Builder) {
+	m := s.store.Pebble().Metrics()
+	var files int64
+	var size uint64
+	for _, l := range m.Levels {
+		files += l.TablesCount
+		size += uint64(l.TablesSize)
+	}
+	fmt.Fprintf(b, "storage_engine:pebble\r\nstorage_data_dir:%s\r\n", s.dataDir)
+	fmt.Fprintf(b, "storage_sstables:%d\r\nstorage_sstable_bytes:%d\r\nstorage_memtable_bytes:%d\r\nstorage_wal_bytes:%d\r\n", files, size, m.MemTable.Size, m.WAL.Size)
+	fmt.Fprintf(b, "storage_block_cache_bytes:%d\r\nstorage_block_cache_hits:%d\r\nstorage_block_cache_misses:%d\r\n", m.BlockCache.Size, m.BlockCache.Hits, m.BlockCache.Misses)
+	fmt.Fprintf(b, "storage_compactions:%d\r\nstorage_flushes:%d\r\nstorage_read_amp:%d\r\n", m.Compact.Count, m.Flush.Count, m.ReadAmp())
+	fmt.Fprintf(b, "storage_commits:%d\r\nstorage_fsync_policy:%s\r\n", s.store.Commits(), s.cfg.String("appendfsync"))
+}

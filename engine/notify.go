@@ -1,0 +1,54 @@
+package engine
+
+import (
+	"strconv"
+	"strings"
+)
+
+// notifyFlags is the parsed notify-keyspace-events setting.
+type notifyFlags struct {
+	keyspace, keyevent bool
+	classes            string // class characters enabled
+}
+
+// parseNotifyFlags reads notify-keyspace-events; "A" is the alias of
+// "g$lshzxetd" (not m or n, as in Redis).
+func parseNotifyFlags(v string) notifyFlags {
+	var f notifyFlags
+	var classes strings.Builder
+	for _, ch := range v {
+		switch ch {
+		case 'K':
+			f.keyspace = true
+		case 'E':
+			f.keyevent = true
+		case 'A':
+			classes.WriteString("g$lshzxetd")
+		default:
+			classes.WriteRune(ch)
+		}
+	}
+	f.classes = classes.String()
+	return f
+}
+
+// publishEvents sends the keyspace notifications a command queued, if the
+// configuration asks for them.
+func (s *Server) publishEvents(events []event) {
+	f := s.notify.Load()
+	if f == nil || !(f.keyspace || f.keyevent) {
+		return
+	}
+	for _, e := range events {
+		if !strings.ContainsRune(f.classes, rune(e.class)) {
+			continue
+		}
+		db := strconv.Itoa(e.db)
+		if f.keyspace {
+			s.pubsub.publish([]byte("__keyspace@"+db+"__:"+string(e.key)), []byte(e.name), false)
+		}
+		if f.keyevent {
+			s.pubsub.publish([]byte("__keyevent@"+db+"__:"+e.name), e.key, false)
+		}
+	}
+}

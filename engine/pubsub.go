@@ -1,0 +1,257 @@
+package engine
+
+import (
+	"sort"
+	"sync"
+
+	"github.com/cairndb/cairn/glob"
+	"github.com/cairndb/cairn/resp"
+)
+
+func init() {
+	register(
+		cmdDef{name: "subscribe", run: func(x *Ctx) { subscribe(x, kindChannel) }},
+		cmdDef{name: "psubscribe", run: func(x *Ctx) { subscribe(x, kindPattern) }},
+		cmdDef{name: "ssubscribe", run: func(x *Ctx) { subscribe(x, kindShard) }},
+		cmdDef{name: "unsubscribe", run: func(x *Ctx) { unsubscribe(x, kindChannel) }},
+		cmdDef{name: "punsubscribe", run: func(x *Ctx) { unsubscribe(x, kindPattern) }},
+		cmdDef{name: "sunsubscribe", run: func(x *Ctx) { unsubscribe(x, kindShard) }},
+		cmdDef{name: "publish", run: func(x *Ctx) { x.w.Int(int64(x.s.pubsub.publish(x.args[1], x.args[2], false))) }},
+		cmdDef{name: "spublish", run: func(x *Ctx) { x.w.Int(int64(x.s.pubsub.publish(x.args[1], x.args[2], true))) }},
+		cmdDef{name: "pubsub|channels", run: func(x *Ctx) { pubsubChannels(x, kindChannel) }},
+		cmdDef{name: "pubsub|shardchannels", run: func(x *Ctx) { pubsubChannels(x, kindShard) }},
+		cmdDef{name: "pubsub|numsub", run: func(x *Ctx) { pubsubNumsub(x, kindChannel) }},
+		cmdDef{name: "pubsub|shardnumsub", run: func(x *Ctx) { pubsubNumsub(x, kindShard) }},
+		cmdDef{name: "pubsub|numpat", run: func(x *Ctx) { x.w.Int(int64(x.s.pubsub.count(kindPattern))) }},
+		cmdDef{name: "pubsub|help", run: func(x *Ctx) { x.helpReply("pubsub") }},
+	)
+}
+
+// subKind distinguishes channels, patterns and shard channels.
+type subKind int
+
+const (
+	kindChannel subKind = iota
+	kindPattern
+	kindShard
+)
+
+var subVerbs = [...]struct{ sub, unsub, message string }{
+	kindChannel: {"subscribe", "unsubscribe", "message"},
+	kindPattern: {"psubscribe", "punsubscribe", "pmessage"},
+	kindShard:   {"ssubscribe", "sunsubscribe", "smessage"},
+}
+
+// pubsub is the server's subscription registry. Pub/sub is independent of
+// databases, as in Redis.
+type pubsub struct {
+	mu   sync.RWMutex
+	subs [3]map[string]map[*Client]struct{} // by kind: name → subscribers
+}
+
+func newPubsub() *pubsub {
+	p := &pubsub{}
+	for i := range p.subs {
+		p.subs[i] = make(map[string]map[*Client]struct{})
+	}
+	return p
+}
+
+// clientSubs are one client's subscriptions by kind.
+type clientSubs [3]map[string]struct{}
+
+func (cs *clientSubs) total(kinds ...subKind) int {
+	n := 0
+	for _, k := range kinds {
+		n += len(cs[k])
+	}
+	return n
+}
+
+// subscriptionCount is the count SUBSCRIBE-family replies report: channels
+// plus patterns, or shard channels alone.
+func (c *Client) subscriptionCount(kind subKind) int {
+	if kind == kindShard {
+		return c.subs.total(kindShard)
+	}
+	return c.subs.total(kindChannel, kindPattern)
+}
+
+// subscribed reports whether the client has any subscription.
+func (c *Client) subscribed() bool {
+	c.s.pubsub.mu.RLock()
+	defer c.s.pubsub.mu.RUnlock()
+	return c.subs.total(kindChannel, kindPattern, kindShard) > 0
+}
+
+// subscribedRESP2 is the RESP2 "subscriber mode" that restricts commands.
+func (c *Client) subscribedRESP2() bool { return c.protoVersion() == 2 && c.subscribed() }
+
+// Exempt reports whether the idle timeout must spare this client
+// (subscribers wait for messages, as in Redis).
+func (c *Client) Exempt() bool { return c.subscribed() }
+
+func subscribe(x *Ctx, kind subKind) {
+	p := x.s.pubsub
+	for _, name := range x.args[1:] {
+		p.mu.Lock()
+		if x.c.subs[kind] == nil {
+			x.c.subs[kind] = make(map[string]struct{})
+		}
+		if _, ok := x.c.subs[kind][string(name)]; !ok {
+			x.c.subs[kind][string(name)] = struct{}{}
+			set := p.subs[kind][string(name)]
+			if set == nil {
+				set = make(map[*Client]struct{})
+				p.subs[kind][string(name)] = set
+			}
+			set[x.c] = struct{}{}
+		}
+		n := x.c.subscriptionCount(kind)
+		p.mu.Unlock()
+		x.w.Push(3)
+		x.w.BulkString(subVerbs[kind].sub)
+		x.w.Bulk(name)
+		x.w.Int(int64(n))
+	}
+}
+
+func unsubscribe(x *Ctx, kind subKind) {
+	p := x.s.pubsub
+	names := x.args[1:]
+	if len(names) == 0 {
+		p.mu.RLock()
+		for name := range x.c.subs[kind] {
+			names = append(names, []byte(name))
+		}
+		p.mu.RUnlock()
+		sort.Slice(names, func(i, j int) bool { return string(names[i]) < string(names[j]) })
+		if len(names) == 0 {
+			x.w.Push(3)
+			x.w.BulkString(subVerbs[kind].unsub)
+			x.w.Null()
+			x.w.Int(int64(x.c.subscriptionCount(kind)))
+			return
+		}
+	}
+	for _, name := range names {
+		p.mu.Lock()
+		p.remove(x.c, kind, string(name))
+		n := x.c.subscriptionCount(kind)
+		p.mu.Unlock()
+		x.w.Push(3)
+		x.w.BulkString(subVerbs[kind].unsub)
+		x.w.Bulk(name)
+		x.w.Int(int64(n))
+	}
+}
+
+// remove drops one subscription; the caller holds p.mu.
+func (p *pubsub) remove(c *Client, kind subKind, name string) {
+	delete(c.subs[kind], name)
+	if set := p.subs[kind][name]; set != nil {
+		delete(set, c)
+		if len(set) == 0 {
+			delete(p.subs[kind], name)
+		}
+	}
+}
+
+// dropClient forgets every subscription of a client (disconnect, RESET).
+func (p *pubsub) dropClient(c *Client) {
+	p.mu.Lock()
+	for kind := range c.subs {
+		for name := range c.subs[kind] {
+			p.remove(c, subKind(kind), name)
+		}
+	}
+	p.mu.Unlock()
+}
+
+// publish delivers a message and returns how many clients received it.
+func (p *pubsub) publish(channel, message []byte, shard bool) int {
+	var msg [2][]byte // encoded for RESP2 and RESP3
+	encode := func(c *Client, kind subKind, pattern string) {
+		proto := c.protoVersion()
+		if kind == kindPattern {
+			w := resp.NewWriter()
+			w.SetProto(proto)
+			w.Push(4)
+			w.BulkString("pmessage")
+			w.BulkString(pattern)
+			w.Bulk(channel)
+			w.Bulk(message)
+			c.push(w.Bytes())
+			return
+		}
+		i := proto - 2
+		if msg[i] == nil {
+			w := resp.NewWriter()
+			w.SetProto(proto)
+			w.Push(3)
+			w.BulkString(subVerbs[kind].message)
+			w.Bulk(channel)
+			w.Bulk(message)
+			msg[i] = w.Bytes()
+		}
+		c.push(msg[i])
+	}
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	n := 0
+	kind := kindChannel
+	if shard {
+		kind = kindShard
+	}
+	for c := range p.subs[kind][string(channel)] {
+		encode(c, kind, "")
+		n++
+	}
+	if shard {
+		return n
+	}
+	for pattern, set := range p.subs[kindPattern] {
+		if !glob.Match([]byte(pattern), channel) {
+			continue
+		}
+		for c := range set {
+			encode(c, kindPattern, pattern)
+			n++
+		}
+	}
+	return n
+}
+
+func (p *pubsub) count(kind subKind) int {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return len(p.subs[kind])
+}
+
+func pubsubChannels(x *Ctx, kind subKind) {
+	if len(x.args) > 3 {
+		x.unknownSubcommand()
+		return
+	}
+	p := x.s.pubsub
+	var names [][]byte
+	p.mu.RLock()
+	for name := range p.subs[kind] {
+		if len(x.args) < 3 || glob.Match(x.args[2], []byte(name)) {
+			names = append(names, []byte(name))
+		}
+	}
+	p.mu.RUnlock()
+	x.w.BulkStrings(names)
+}
+
+func pubsubNumsub(x *Ctx, kind subKind) {
+	p := x.s.pubsub
+	x.w.Array(2 * (len(x.args) - 2))
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	for _, name := range x.args[2:] {
+		x.w.Bulk(name)
+		x.w.Int(int64(len(p.subs[kind][string(name)])))
+	}
+}

@@ -1,0 +1,171 @@
+// Package engine gives Redis commands their meaning: the command table and
+// dispatcher, clients, and one file per command family. DESIGN.md explains
+// how commands stay atomic while clients run in parallel.
+package engine
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cairndb/cairn/rlog"
+	"github.com/cairndb/cairn/storage"
+)
+
+// Config is what the engine needs of the configuration (config.Config).
+type Config interface {
+	Int(name string) int64
+	Bool(name string) bool
+	String(name string) string
+	Get(patterns ...string) [][2]string
+	Set(args []string) error
+	Rewrite() error
+	OnSet(name string, apply func(value string) error)
+}
+
+// Server is the shared state behind every client.
+type Server struct {
+	store *storage.Store
+	cfg   Config
+	log   *rlog.Logger
+
+	// world is held shared by every command that touches the keyspace and
+	// exclusively by those that must see and change it whole (EXEC, scripts,
+	// FLUSHALL, SWAPDB). Key stripes order writers of the same keys.
+	world   sync.RWMutex
+	stripes [lockStripes]sync.Mutex
+
+	commands map[string]*command
+	pubsub   *pubsub
+	watches  *watchRegistry
+	blocking *blocking
+	notify   atomic.Pointer[notifyFlags]
+
+	clientsMu sync.Mutex
+	clients   map[uint64]*Client
+	lastID    atomic.Uint64
+
+	stats   stats
+	slowlog slowlog
+	started time.Time
+	runID   string
+
+	settings atomic.Pointer[settings] // config values read on hot paths
+
+	configFile      string
+	dataDir         string
+	lastSave        atomic.Int64 // unix seconds of the last save
+	peakMemory      atomic.Int64
+	expireCycleTime atomic.Int64 // microseconds spent in active expiry
+	opsRate         opsMeter
+
+	shutdownFn func(save bool) error
+	quit       chan struct{}
+	bg         sync.WaitGroup
+}
+
+// settings caches configuration values the hot paths read.
+type settings struct {
+	requirePass   string
+	maxBulk       int64
+	slowlogSlower int64
+	slowlogMaxLen int64
+	hz            int
+	maxClients    int64
+	databases     int
+}
+
+// New builds a server over an open store. configFile and dataDir are
+// reported by INFO.
+func New(store *storage.Store, cfg Config, log *rlog.Logger, configFile, dataDir string) *Server {
+	s := &Server{
+		store:      store,
+		cfg:        cfg,
+		log:        log,
+		commands:   buildCommands(),
+		pubsub:     newPubsub(),
+		watches:    newWatchRegistry(),
+		blocking:   newBlocking(),
+		clients:    make(map[uint64]*Client),
+		started:    time.Now(),
+		runID:      newRunID(),
+		quit:       make(chan struct{}),
+		configFile: configFile,
+		dataDir:    dataDir,
+	}
+	s.lastSave.Store(time.Now().Unix())
+	s.loadSettings()
+	s.loadNotify()
+	cfg.OnSet("notify-keyspace-events", func(string) error { s.loadNotify(); return nil })
+	for _, name := range []string{"requirepass", "proto-max-bulk-len", "slowlog-log-slower-than", "slowlog-max-len", "hz", "maxclients"} {
+		cfg.OnSet(name, func(string) error { s.loadSettings(); return nil })
+	}
+	cfg.OnSet("appendfsync", func(v string) error { store.SetFsync(parseFsync(v)); return nil })
+	store.SetFsync(parseFsync(cfg.String("appendfsync")))
+	return s
+}
+
+func parseFsync(v string) storage.Fsync {
+	switch v {
+	case "always":
+		return storage.FsyncAlways
+	case "no":
+		return storage.FsyncNo
+	}
+	return storage.FsyncEverySec
+}
+
+func (s *Server) loadSettings() {
+	hz := int(s.cfg.Int("hz"))
+	if hz < 1 {
+		hz = 1
+	}
+	s.settings.Store(&settings{
+		requirePass:   s.cfg.String("requirepass"),
+		maxBulk:       s.cfg.Int("proto-max-bulk-len"),
+		slowlogSlower: s.cfg.Int("slowlog-log-slower-than"),
+		slowlogMaxLen: s.cfg.Int("slowlog-max-len"),
+		hz:            hz,
+		maxClients:    s.cfg.Int("maxclients"),
+		databases:     s.store.Databases(),
+	})
+}
+
+func (s *Server) conf() *settings { return s.settings.Load() }
+
+func (s *Server) loadNotify() {
+	f := parseNotifyFlags(s.cfg.String("notify-keyspace-events"))
+	s.notify.Store(&f)
+}
+
+// SetShutdown installs what SHUTDOWN calls to stop the process.
+func (s *Server) SetShutdown(fn func(save bool) error) { s.shutdownFn = fn }
+
+// Start runs the background cycles (active expiry, cache clock).
+func (s *Server) Start() {
+	s.bg.Add(1)
+	go s.cron()
+}
+
+// Stop ends the background cycles.
+func (s *Server) Stop() {
+	close(s.quit)
+	s.bg.Wait()
+}
+
+// cron is Redis's serverCron: hz times a second, expire due keys and tick
+// the clocks.
+func (s *Server) cron() {
+	defer s.bg.Done()
+	for {
+		hz := s.conf().hz
+		select {
+		case <-s.quit:
+			return
+		case <-time.After(time.Second / time.Duration(hz)):
+		}
+		s.store.Tick()
+		s.opsRate.sample(s.stats.commandsProcessed.Load())
+		s.activeExpireCycle(time.Second / time.Duration(hz) / 4)
+	}
+}

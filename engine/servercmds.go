@@ -1,0 +1,252 @@
+package engine
+
+import (
+	"fmt"
+	"github.com/cairndb/cairn/cmdspec"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func init() {
+	register(
+		cmdDef{name: "time", run: cmdTime},
+		cmdDef{name: "lastsave", run: func(x *Ctx) { x.w.Int(x.s.lastSave.Load()) }},
+		cmdDef{name: "shutdown", run: cmdShutdown},
+		cmdDef{name: "slowlog|get", run: cmdSlowlogGet},
+		cmdDef{name: "slowlog|len", run: func(x *Ctx) { x.w.Int(int64(x.s.slowlog.len())) }},
+		cmdDef{name: "slowlog|reset", run: func(x *Ctx) { x.s.slowlog.reset(); x.w.OK() }},
+		cmdDef{name: "slowlog|help", run: func(x *Ctx) { x.helpReply("slowlog") }},
+		cmdDef{name: "config|get", run: cmdConfigGet},
+		cmdDef{name: "config|set", run: cmdConfigSet},
+		cmdDef{name: "config|rewrite", run: cmdConfigRewrite},
+		cmdDef{name: "config|resetstat", run: cmdConfigResetStat},
+		cmdDef{name: "config|help", run: func(x *Ctx) { x.helpReply("config") }},
+		cmdDef{name: "command", run: cmdCommand},
+		cmdDef{name: "command|count", run: cmdCommand},
+		cmdDef{name: "command|docs", run: cmdCommand},
+		cmdDef{name: "command|getkeys", run: cmdCommand},
+		cmdDef{name: "command|getkeysandflags", run: cmdCommand},
+		cmdDef{name: "command|help", run: cmdCommand},
+		cmdDef{name: "command|info", run: cmdCommand},
+		cmdDef{name: "command|list", run: cmdCommand},
+	)
+}
+
+func cmdTime(x *Ctx) {
+	now := time.Now()
+	x.w.Array(2)
+	x.w.BulkInt(now.Unix())
+	x.w.BulkInt(int64(now.Nanosecond() / 1000))
+}
+
+func cmdShutdown(x *Ctx) {
+	save := x.s.cfg.String("save") != ""
+	for _, a := range x.args[1:] {
+		switch {
+		case eq(a, "nosave"):
+			save = false
+		case eq(a, "save"):
+			save = true
+		case eq(a, "now"), eq(a, "force"), eq(a, "abort"):
+		default:
+			x.fail(errSyntax)
+			return
+		}
+	}
+	if x.s.shutdownFn == nil {
+		x.fail("ERR Errors trying to SHUTDOWN. Check logs.")
+		return
+	}
+	if err := x.s.shutdownFn(save); err != nil {
+		x.s.log.Warningf("Error trying to shut down: %v", err)
+		x.fail("ERR Errors trying to SHUTDOWN. Check logs.")
+		return
+	}
+	// The process exits; like Redis the client sees the connection close
+	// without a reply.
+	x.c.closeAfter = true
+}
+
+func cmdSlowlogGet(x *Ctx) {
+	count := int64(10)
+	if len(x.args) == 3 {
+		n, ok := parseInt(x.args[2])
+		if !ok || n < -1 {
+			x.fail("ERR count should be greater than or equal to -1")
+			return
+		}
+		count = n
+	} else if len(x.args) > 3 {
+		x.unknownSubcommand()
+		return
+	}
+	entries := x.s.slowlog.snapshot()
+	if count >= 0 && int64(len(entries)) > count {
+		entries = entries[:count]
+	}
+	x.w.Array(len(entries))
+	for _, e := range entries {
+		x.w.Array(6)
+		x.w.Int(e.id)
+		x.w.Int(e.time)
+		x.w.Int(e.duration)
+		x.w.BulkStrings(e.args)
+		x.w.BulkString(e.addr)
+		x.w.BulkString(e.name)
+	}
+}
+
+func (l *slowlog) snapshot() []slowEntry {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]slowEntry(nil), l.entries...)
+}
+
+func (l *slowlog) len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.entries)
+}
+
+func (l *slowlog) reset() {
+	l.mu.Lock()
+	l.entries = nil
+	l.mu.Unlock()
+}
+
+func cmdConfigGet(x *Ctx) {
+	patterns := make([]string, 0, len(x.args)-2)
+	for _, a := range x.args[2:] {
+		patterns = append(patterns, string(a))
+	}
+	pairs := x.s.cfg.Get(patterns...)
+	x.w.Map(len(pairs))
+	for _, p := range pairs {
+		x.w.BulkString(p[0])
+		x.w.BulkString(p[1])
+	}
+}
+
+func cmdConfigSet(x *Ctx) {
+	args := make([]string, 0, len(x.args)-2)
+	for _, a := range x.args[2:] {
+		args = append(args, string(a))
+	}
+	if err := x.s.cfg.Set(args); err != nil {
+		x.fail(err.Error())
+		return
+	}
+	x.w.OK()
+}
+
+func cmdConfigRewrite(x *Ctx) {
+	if err := x.s.cfg.Rewrite(); err != nil {
+		x.s.log.Warningf("CONFIG REWRITE failed: %v", err)
+		x.fail(err.Error())
+		return
+	}
+	x.s.log.Noticef("CONFIG REWRITE executed with success.")
+	x.w.OK()
+}
+
+func cmdConfigResetStat(x *Ctx) {
+	x.s.stats.reset()
+	x.s.eachCommand(func(c *command) {
+		c.stats.calls.Store(0)
+		c.stats.usec.Store(0)
+		c.stats.rejected.Store(0)
+		c.stats.failed.Store(0)
+	})
+	x.s.peakMemory.Store(0)
+	x.w.OK()
+}
+
+func cmdCommand(x *Ctx) {
+	cmdspec.Command(x.w, x.args, x.s.implemented)
+}
+
+// clientInfoLine formats one CLIENT LIST / CLIENT INFO line with Redis
+// 7.0's fields.
+func (s *Server) clientInfoLine(c *Client, now time.Time) string {
+	flags := c.flagString()
+	lastCmd := *c.lastCmd.Load()
+	if lastCmd == "" {
+		lastCmd = "NULL"
+	}
+	s.pubsub.mu.RLock()
+	sub, psub, ssub := len(c.subs[kindChannel]), len(c.subs[kindPattern]), len(c.subs[kindShard])
+	s.pubsub.mu.RUnlock()
+	obl := c.out.pending()
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=%d oll=0 omem=%d tot-mem=%d events=r cmd=%s user=%s redir=-1 resp=%d",
+		c.id, c.conn.RemoteAddr(), c.conn.LocalAddr(), c.conn.FD(), *c.name.Load(),
+		int64(now.Sub(c.created).Seconds()), (now.UnixMilli()-c.lastActive.Load())/1000,
+		flags, c.dbIndex(), sub, psub, ssub, c.multiLen.Load(), obl, obl, obl+16384, lastCmd, *c.user.Load(), c.protoVersion())
+}
+
+// flagString is CLIENT LIST's flags field.
+func (c *Client) flagString() string {
+	var f strings.Builder
+	if c.subscribed() {
+		f.WriteByte('P')
+	}
+	if c.multiLen.Load() >= 0 {
+		f.WriteByte('x')
+	}
+	if c.isBlocked() {
+		f.WriteByte('b')
+	}
+	if c.killed.Load() {
+		f.WriteByte('c')
+	}
+	if f.Len() == 0 {
+		return "N"
+	}
+	return f.String()
+}
+
+func (s *Server) sortedClients() []*Client {
+	s.clientsMu.Lock()
+	out := make([]*Client, 0, len(s.clients))
+	for _, c := range s.clients {
+		out = append(out, c)
+	}
+	s.clientsMu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
+	return out
+}
+
+// clientType is the TYPE a client has for CLIENT LIST/KILL filters.
+func (c *Client) clientType() string {
+	if c.subscribed() {
+		return "pubsub"
+	}
+	return "normal"
+}
+
+func validClientType(t string) bool {
+	switch t {
+	case "normal", "master", "replica", "slave", "pubsub":
+		return true
+	}
+	return false
+}
+
+func parseClientID(b []byte) (uint64, bool) {
+	n, err := strconv.ParseUint(string(b), 10, 64)
+	return n, err == nil
+}
+
+// blockedClients counts clients waiting in a blocking command.
+func (s *Server) blockedClients() int {
+	s.clientsMu.Lock()
+	defer s.clientsMu.Unlock()
+	n := 0
+	for _, c := range s.clients {
+		if c.isBlocked() {
+			n++
+		}
+	}
+	return n
+}

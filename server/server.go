@@ -1,0 +1,300 @@
+// Package server accepts connections (TCP on every bind address, a unix
+// socket) and runs each client's read–execute–reply loop.
+package server
+
+import (
+	"errors"
+	"net"
+	"os"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/cairndb/cairn/engine"
+	"github.com/cairndb/cairn/resp"
+	"github.com/cairndb/cairn/rlog"
+)
+
+// Options are the network settings.
+type Options struct {
+	Binds        []string // "127.0.0.1", "-::1" (optional address)
+	Port         int
+	UnixSocket   string
+	UnixPerm     os.FileMode
+	TCPKeepAlive time.Duration
+	Limits       func() (maxBulk, maxQuery int64)
+	Idle         func() time.Duration // timeout directive; 0 = never
+}
+
+// Server owns the listeners.
+type Server struct {
+	eng       *engine.Server
+	opts      Options
+	log       *rlog.Logger
+	listeners []net.Listener
+	wg        sync.WaitGroup
+	mu        sync.Mutex
+	conns     map[*conn]struct{}
+	closing   bool
+}
+
+// Listen opens every listener; an address marked optional ("-::1") that
+// cannot be bound is skipped, as Redis does.
+func Listen(eng *engine.Server, opts Options, log *rlog.Logger) (*Server, error) {
+	s := &Server{eng: eng, opts: opts, log: log, conns: make(map[*conn]struct{})}
+	if opts.Port != 0 {
+		binds := opts.Binds
+		if len(binds) == 0 {
+			binds = []string{"*", "-::*"}
+		}
+		for _, b := range binds {
+			optional := len(b) > 0 && b[0] == '-'
+			if optional {
+				b = b[1:]
+			}
+			host := b
+			network := "tcp"
+			switch b {
+			case "*":
+				host, network = "0.0.0.0", "tcp4"
+			case "::*":
+				host, network = "::", "tcp6"
+			}
+			ln, err := net.Listen(network, net.JoinHostPort(host, strconv.Itoa(opts.Port)))
+			if err != nil {
+				if optional {
+					continue
+				}
+				s.Close()
+				return nil, err
+			}
+			s.listeners = append(s.listeners, ln)
+		}
+	}
+	if opts.UnixSocket != "" {
+		os.Remove(opts.UnixSocket)
+		ln, err := net.Listen("unix", opts.UnixSocket)
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		if opts.UnixPerm != 0 {
+			os.Chmod(opts.UnixSocket, opts.UnixPerm)
+		}
+		s.listeners = append(s.listeners, ln)
+	}
+	if len(s.listeners) == 0 {
+		return nil, errors.New("no address to listen on")
+	}
+	return s, nil
+}
+
+// Addrs lists the bound addresses.
+func (s *Server) Addrs() []net.Addr {
+	var out []net.Addr
+	for _, ln := range s.listeners {
+		out = append(out, ln.Addr())
+	}
+	return out
+}
+
+// Serve accepts connections until Close.
+func (s *Server) Serve() {
+	for _, ln := range s.listeners {
+		s.wg.Add(1)
+		go s.accept(ln)
+	}
+}
+
+func (s *Server) accept(ln net.Listener) {
+	defer s.wg.Done()
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			return
+		}
+		if tc, ok := nc.(*net.TCPConn); ok {
+			tc.SetNoDelay(true)
+			if s.opts.TCPKeepAlive > 0 {
+				tc.SetKeepAlive(true)
+				tc.SetKeepAlivePeriod(s.opts.TCPKeepAlive)
+			}
+		}
+		c := newConn(s, nc)
+		s.mu.Lock()
+		if s.closing {
+			s.mu.Unlock()
+			nc.Close()
+			return
+		}
+		s.conns[c] = struct{}{}
+		s.mu.Unlock()
+		s.wg.Add(1)
+		go c.serve()
+	}
+}
+
+// Close stops accepting and disconnects every client.
+func (s *Server) Close() {
+	s.mu.Lock()
+	s.closing = true
+	conns := s.conns
+	s.conns = map[*conn]struct{}{}
+	s.mu.Unlock()
+	for _, ln := range s.listeners {
+		ln.Close()
+		if ln.Addr().Network() == "unix" {
+			os.Remove(ln.Addr().String())
+		}
+	}
+	for c := range conns {
+		c.nc.Close()
+	}
+	s.wg.Wait()
+}
+
+// conn is one client connection: it reads requests, runs them through the
+// engine and flushes the replies once everything already received is done.
+type conn struct {
+	srv *Server
+	nc  net.Conn
+	rd  *resp.Reader
+	cl  *engine.Client
+
+	watchMu sync.Mutex
+}
+
+func newConn(s *Server, nc net.Conn) *conn {
+	return &conn{srv: s, nc: nc, rd: resp.NewReader(nc)}
+}
+
+func (c *conn) serve() {
+	s := c.srv
+	defer func() {
+		c.nc.Close()
+		s.mu.Lock()
+		delete(s.conns, c)
+		s.mu.Unlock()
+		s.wg.Done()
+	}()
+	if s.eng.TooManyClients() {
+		c.nc.Write([]byte("-ERR max number of clients reached\r\n"))
+		return
+	}
+	if reason := s.protectedModeRefusal(c.nc); reason != "" {
+		c.nc.Write([]byte("-" + reason + "\r\n"))
+		return
+	}
+	c.cl = s.eng.NewClient(c)
+	defer c.cl.Close()
+	for {
+		if s.opts.Limits != nil {
+			c.rd.MaxBulk, c.rd.MaxQuery = s.opts.Limits()
+		}
+		args, err := c.rd.Next()
+		if err != nil {
+			var pe *resp.ProtocolError
+			if errors.As(err, &pe) {
+				c.cl.ProtocolError(pe.Msg)
+			}
+			c.cl.FlushAndWait()
+			return
+		}
+		if args == nil {
+			c.cl.Flush()
+			if c.cl.Closing() {
+				c.cl.FlushAndWait()
+				return
+			}
+			if err := c.fill(); err != nil {
+				if errors.Is(err, resp.ErrQueryBufferLimit) {
+					s.log.Warningf("Closing client that reached max query buffer length (qbuf initial bytes: %q)", "")
+				}
+				return
+			}
+			continue
+		}
+		c.cl.Exec(args)
+		if c.cl.Closing() {
+			c.cl.FlushAndWait()
+			return
+		}
+	}
+}
+
+// fill reads more input, honouring the idle timeout.
+func (c *conn) fill() error {
+	if c.srv.opts.Idle != nil {
+		if d := c.srv.opts.Idle(); d > 0 && !c.cl.Exempt() {
+			c.nc.SetReadDeadline(time.Now().Add(d))
+			defer c.nc.SetReadDeadline(time.Time{})
+		}
+	}
+	return c.rd.Fill()
+}
+
+func (c *conn) Write(p []byte) (int, error) { return c.nc.Write(p) }
+func (c *conn) Close() error                { return c.nc.Close() }
+func (c *conn) RemoteAddr() string          { return addrString(c.nc.RemoteAddr()) }
+func (c *conn) LocalAddr() string           { return addrString(c.nc.LocalAddr()) }
+
+// WatchClose reads ahead while the client is blocked so that a disconnect
+// is noticed at once. What it reads stays buffered for the next command.
+func (c *conn) WatchClose() (<-chan struct{}, func()) {
+	closed := make(chan struct{})
+	done := make(chan struct{})
+	c.watchMu.Lock()
+	go func() {
+		defer close(done)
+		for {
+			if err := c.rd.Fill(); err != nil {
+				var ne net.Error
+				if !(errors.As(err, &ne) && ne.Timeout()) {
+					close(closed)
+				}
+				return
+			}
+		}
+	}()
+	return closed, func() {
+		c.nc.SetReadDeadline(time.Unix(1, 0))
+		<-done
+		c.nc.SetReadDeadline(time.Time{})
+		c.watchMu.Unlock()
+	}
+}
+
+// addrString formats an address as Redis does (ip:port, or the socket path
+// for unix sockets).
+func addrString(a net.Addr) string {
+	if a == nil {
+		return ""
+	}
+	if a.Network() == "unix" {
+		if a.String() == "" || a.String() == "@" {
+			return "/unixsocket"
+		}
+		return a.String()
+	}
+	return a.String()
+}
+
+// FD is the socket's file descriptor, as CLIENT LIST shows it.
+func (c *conn) FD() int {
+	sc, ok := c.nc.(syscall.Conn)
+	if !ok {
+		return -1
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return -1
+	}
+	fd := -1
+	raw.Control(func(f uintptr) { fd = int(f) })
+	return fd
+}

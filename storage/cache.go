@@ -1,0 +1,211 @@
+package storage
+
+import (
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+const cacheShards = 256
+
+// maxCachedValue keeps huge strings out of the hot cache: they would evict
+// thousands of small keys for one read.
+const maxCachedValue = 1 << 20
+
+// cache holds decoded Meta records (and so small string values) of hot keys,
+// including "known absent" entries. It is write-through: a Tx updates it at
+// commit while still holding the key locks, so it never disagrees with Pebble.
+// Eviction samples a few entries and drops the least recently used, as
+// Redis's approximated LRU does.
+type cache struct {
+	shards      [cacheShards]cacheShard
+	shardBudget int64
+	clock       atomic.Uint32 // coarse access clock, bumped by the owner
+
+	hits, misses, evictions atomic.Int64
+
+	// LFU tracking, on when maxmemory-policy is an LFU policy.
+	lfu       atomic.Bool
+	logFactor atomic.Int64
+	decayTime atomic.Int64 // minutes per halving step
+}
+
+type cacheShard struct {
+	mu    sync.Mutex
+	m     map[string]*cacheEntry
+	bytes int64
+}
+
+type cacheEntry struct {
+	meta   *Meta  // nil = the key is known to be absent
+	access uint32 // cache clock (unix seconds) of the last access
+	freq   uint8  // LFU counter, as Redis keeps it (logarithmic, decaying)
+	size   int64
+}
+
+// lfuInit is the counter a new key starts with (Redis's LFU_INIT_VAL).
+const lfuInit = 5
+
+func newCache(budget int64) *cache {
+	c := &cache{shardBudget: budget / cacheShards}
+	c.clock.Store(uint32(time.Now().Unix()))
+	c.logFactor.Store(10)
+	c.decayTime.Store(1)
+	for i := range c.shards {
+		c.shards[i].m = make(map[string]*cacheEntry)
+	}
+	return c
+}
+
+func (c *cache) shard(hash uint32) *cacheShard { return &c.shards[hash%cacheShards] }
+
+// get returns the cached meta (nil if known absent) and whether it was found.
+func (c *cache) get(hash uint32, k []byte) (*Meta, bool) {
+	if c.shardBudget <= 0 {
+		return nil, false
+	}
+	s := c.shard(hash)
+	s.mu.Lock()
+	e, ok := s.m[string(k)]
+	if ok {
+		now := c.clock.Load()
+		if c.lfu.Load() {
+			e.freq = c.lfuIncr(c.lfuDecay(e, now))
+		}
+		e.access = now
+	}
+	s.mu.Unlock()
+	if ok {
+		c.hits.Add(1)
+		return e.meta, true
+	}
+	c.misses.Add(1)
+	return nil, false
+}
+
+func (c *cache) put(hash uint32, k []byte, m *Meta) {
+	if c.shardBudget <= 0 {
+		return
+	}
+	size := int64(len(k) + 64)
+	if m != nil {
+		if len(m.Value) > maxCachedValue {
+			c.remove(hash, k)
+			return
+		}
+		size += m.size()
+	}
+	s := c.shard(hash)
+	s.mu.Lock()
+	if old, ok := s.m[string(k)]; ok {
+		s.bytes += size - old.size
+		old.meta, old.size, old.access = m, size, c.clock.Load()
+	} else {
+		s.m[string(k)] = &cacheEntry{meta: m, size: size, access: c.clock.Load(), freq: lfuInit}
+		s.bytes += size
+	}
+	for s.bytes > c.shardBudget && len(s.m) > 1 {
+		c.evictOne(s)
+	}
+	s.mu.Unlock()
+}
+
+func (c *cache) remove(hash uint32, k []byte) {
+	s := c.shard(hash)
+	s.mu.Lock()
+	if old, ok := s.m[string(k)]; ok {
+		s.bytes -= old.size
+		delete(s.m, string(k))
+	}
+	s.mu.Unlock()
+}
+
+// evictOne drops the least recently used of a handful of sampled entries.
+func (c *cache) evictOne(s *cacheShard) {
+	var victim string
+	var oldest *cacheEntry
+	n := 0
+	for k, e := range s.m { // map iteration starts at a random entry
+		if oldest == nil || e.access < oldest.access {
+			victim, oldest = k, e
+		}
+		if n++; n == 5 {
+			break
+		}
+	}
+	s.bytes -= oldest.size
+	delete(s.m, victim)
+	c.evictions.Add(1)
+}
+
+// dropDB forgets every entry of a physical database that was flushed.
+func (c *cache) dropDB(phys uint32) {
+	prefix := string(metaPrefix(phys, 0)[:5])
+	for i := range c.shards {
+		s := &c.shards[i]
+		s.mu.Lock()
+		for k, e := range s.m {
+			if len(k) >= 5 && k[:5] == prefix {
+				s.bytes -= e.size
+				delete(s.m, k)
+			}
+		}
+		s.mu.Unlock()
+	}
+}
+
+// usedBytes is the estimated memory the cache holds.
+func (c *cache) usedBytes() int64 {
+	var n int64
+	for i := range c.shards {
+		s := &c.shards[i]
+		s.mu.Lock()
+		n += s.bytes
+		s.mu.Unlock()
+	}
+	return n
+}
+
+// lfuDecay is the entry's counter after the decay of the minutes since its
+// last access (Redis's LFUDecrAndReturn).
+func (c *cache) lfuDecay(e *cacheEntry, now uint32) uint8 {
+	decay := c.decayTime.Load()
+	if decay <= 0 || now <= e.access {
+		return e.freq
+	}
+	periods := int64(now-e.access) / 60 / decay
+	if periods >= int64(e.freq) {
+		return 0
+	}
+	return e.freq - uint8(periods)
+}
+
+// lfuIncr increments a counter with probability falling as it grows
+// (Redis's LFULogIncr).
+func (c *cache) lfuIncr(counter uint8) uint8 {
+	if counter == 255 {
+		return 255
+	}
+	base := float64(counter) - lfuInit
+	if base < 0 {
+		base = 0
+	}
+	if rand.Float64() < 1/(base*float64(c.logFactor.Load())+1) {
+		counter++
+	}
+	return counter
+}
+
+// peek returns a key's access data without counting an access.
+func (c *cache) peek(hash uint32, k []byte) (idle int64, freq uint8, ok bool) {
+	s := c.shard(hash)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.m[string(k)]
+	if !ok {
+		return 0, 0, false
+	}
+	now := c.clock.Load()
+	return int64(now) - int64(e.access), c.lfuDecay(e, now), true
+}
