@@ -13,7 +13,7 @@ import (
 func startBoth(t *testing.T, args ...string) (*Config, int) {
 	t.Helper()
 	needRedis(t)
-	port := startRedis(t, t.TempDir(), args...)
+	port := startRedis(t, t.TempDir(), "", args...)
 	c, err := load(append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1"}, args...), nil, nil)
 	if err != nil {
 		t.Fatal(err)

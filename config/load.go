@@ -205,37 +205,38 @@ func (l *loader) directive(argv []string, line string) (string, error) {
 		l.note(d.name, d.honoured)
 		return "", nil
 	}
+	reason := ""
 	switch {
 	case deprecated[name] && len(argv) == 2:
-		l.note(name, false)
 	case name == "include" && len(argv) == 2:
 		return "", l.include(argv[1])
 	case name == "rename-command" && len(argv) == 3:
-		return l.rename(argv[1], argv[2]), nil
+		reason = l.rename(argv[1], argv[2])
 	case name == "user" && len(argv) >= 2:
 		seen := map[string]bool{}
 		for _, u := range l.users {
 			seen[u.args[0]] = true
 		}
 		pubsubAll := l.st.get("acl-pubsub-default").s == "allchannels"
-		if reason := checkUser(argv, seen, pubsubAll); reason != "" {
-			return reason, nil
+		if reason = checkUser(argv, seen, pubsubAll); reason == "" {
+			l.users = append(l.users, userDecl{args: argv[1:], text: line})
 		}
-		l.users = append(l.users, userDecl{args: argv[1:], text: line})
 	case name == "loadmodule" && len(argv) >= 2:
 	case strings.Contains(name, "."):
 		if len(argv) != 2 {
-			return "Module config specified without value", nil
+			reason = "Module config specified without value"
 		}
 	case name == "sentinel":
 		if len(argv) != 1 {
-			return "sentinel directive while not in sentinel mode", nil
+			reason = "sentinel directive while not in sentinel mode"
 		}
 	default:
-		return "Bad directive or wrong number of arguments", nil
+		reason = "Bad directive or wrong number of arguments"
 	}
-	l.note(name, fileOnly[name])
-	return "", nil
+	if reason == "" {
+		l.note(name, fileOnly[name])
+	}
+	return reason, nil
 }
 
 // note records a directive Cairn does not act on, once.

@@ -52,12 +52,16 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// startRedis starts a redis-server in dir on a free port, with args after
-// the port, and stops it when the test ends.
-func startRedis(t *testing.T, dir string, args ...string) int {
+// startRedis starts a redis-server in dir on a free port, with the config
+// file (if not "") and args, and stops it when the test ends.
+func startRedis(t *testing.T, dir, file string, args ...string) int {
 	t.Helper()
 	port := freePort(t)
-	cmd := exec.Command("redis-server", append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1"}, args...)...)
+	all := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1"}, args...)
+	if file != "" {
+		all = append([]string{file}, all...)
+	}
+	cmd := exec.Command("redis-server", all...)
 	cmd.Dir = dir
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
