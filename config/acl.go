@@ -96,7 +96,7 @@ func (u *aclUser) apply(op string, pubsubAll bool) string {
 		return ""
 	}
 	if op == "" {
-		return aclSyntax
+		return ""
 	}
 	switch op[0] {
 	case '>':
@@ -163,22 +163,21 @@ func (s *aclSelector) apply(op string) string {
 		return ""
 	}
 	if op == "" {
-		return aclSyntax
+		return ""
 	}
 	switch op[0] {
 	case '~', '%':
 		if s.allKeys {
 			return aclKeysAll
 		}
-		pattern, full := op[1:], true
 		if op[0] == '%' {
 			var r, w bool
 			i := 1
 			for ; i < len(op) && op[i] != '~'; i++ {
 				switch {
-				case op[i] == 'R' && !r:
+				case (op[i] == 'R' || op[i] == 'r') && !r:
 					r = true
-				case op[i] == 'W' && !w:
+				case (op[i] == 'W' || op[i] == 'w') && !w:
 					w = true
 				default:
 					return aclSyntax
@@ -187,9 +186,8 @@ func (s *aclSelector) apply(op string) string {
 			if i == len(op) || !(r || w) {
 				return aclSyntax
 			}
-			pattern, full = op[i+1:], r && w
 		}
-		if pattern == "*" && full {
+		if op == "~*" { // only this spelling means allkeys
 			s.allKeys = true
 		}
 		return ""

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"github.com/cairndb/cairn/glob"
 	"math"
 	"slices"
 	"sort"
@@ -39,10 +40,10 @@ func (f envFlag) Name() string        { return f.name }
 func (f envFlag) ValueString() string { return f.value }
 func (f envFlag) ValueType() string   { return "string" }
 
-func newConfig(l *loader, defaults []value) *Config {
+func newConfig(l *loader, builtin []value) *Config {
 	v := viper.New()
 	for i, d := range directives {
-		v.SetDefault(d.name, defaults[i].s)
+		v.SetDefault(d.name, builtin[i].s)
 		if d.alias != "" {
 			v.RegisterAlias(d.alias, d.name)
 		}
@@ -149,7 +150,7 @@ func (c *Config) Get(patterns ...string) [][2]string {
 				continue // hidden ones need their exact name
 			}
 			for _, name := range []string{d.name, d.alias} {
-				if name != "" && !seen[name] && stringMatch(p, name, true) {
+				if name != "" && !seen[name] && glob.MatchFold(p, name) {
 					seen[name] = true
 					matches = append(matches, match{name, i})
 				}

@@ -46,9 +46,9 @@ type typ struct {
 	// emptyIsNull strings treat "" as unset: CONFIG REWRITE drops their lines.
 	emptyIsNull bool
 	enum        []enumOpt
-	bitflags    bool                           // enum names are OR'ed together
+	bitflags    bool                            // enum names are OR'ed together
 	check       func(v value, st *state) string // extra validation, returns the reason
-	adjust      func(int64) int64              // silent correction after validation
+	adjust      func(int64) int64               // silent correction after validation
 	special     *special
 }
 

@@ -1,6 +1,11 @@
 package config
 
-import "strconv"
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"syscall"
+)
 
 // LoadError is a fatal configuration error. Its text is the block
 // redis-server prints on standard error, which it surrounds with a leading
@@ -37,3 +42,17 @@ func (e *OpenError) Error() string {
 }
 
 func (e *OpenError) Unwrap() error { return e.Err }
+
+// strerror renders an OS error as C's strerror does: Go's texts for errno
+// values are glibc's with a lower-case first letter.
+func strerror(err error) string {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		err = errno
+	}
+	s := err.Error()
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

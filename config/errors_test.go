@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -120,6 +121,15 @@ var badFiles = []string{
 	"user bob x)",
 	"user bob #30C952FAB122C3F9759F02A6D95C3758B246B4FEE239957B2D4FEE46E26170C4",
 	"acl-pubsub-default allchannels\nuser bob &x",
+	"acl-pubsub-default allchannels\nuser bob reset &x",
+	"acl-pubsub-default allchannels\nuser bob (&x)",
+	"user bob ~* ~x",
+	"user bob &* &x",
+	"user bob (+config|get|x)",
+	"user bob +config|GET|x",
+	"user bob on >a <b",
+	"user bob ) (",
+	"user bob \"(~x\" y)",
 	"sentinel monitor",
 	"foo.bar",
 	"list-max-ziplist-entries",
@@ -141,6 +151,43 @@ var badFiles = []string{
 	"socket-mark-id -1",
 }
 
+// acceptedFiles are config files redis-server accepts; followed by a bad
+// line, they must fail at that line in both.
+var acceptedFiles = []string{
+	"user bob %r~x",
+	"user bob %Rw~x",
+	"user bob %RW~* ~x",
+	"user bob %R~* ~x",
+	"user bob ~x allkeys",
+	"user bob allkeys resetkeys ~x",
+	"user bob allkeys reset ~x",
+	"user bob \"\"",
+	"user bob (~x +nosuch)",
+	"user bob -config|get|x",
+	"user bob +CONFIG|GET",
+	"user bob +get|foo|bar +select|0 -get|x +| + - +@ +@nosuchcat",
+	"user bob (~x) (+get) () \"( ~x )\" allkeys (~x)",
+	"user bob >pw !30c952fab122c3f9759f02a6d95c3758b246b4fee239957b2d4fee46e26170c4",
+	"user bob >pw <pw #30c952fab122c3f9759f02a6d95c3758b246b4fee239957b2d4fee46e26170c4",
+	"user default on nopass ~* &* +@all\nuser alice off",
+	"user bob on resetchannels &a* ON skip-sanitize-payload clearselectors",
+	"rename-command get \"\"\nrename-command set get",
+	"rename-command get get2\nrename-command GET2 get",
+	"sentinel\nloadmodule /nonexist.so a b\nfoo.bar 1\nlist-max-ziplist-value 5",
+	"include {D}/none*.conf\ninclude {D}/empty.conf",
+	"save 1 1\nsave\nsave \"\"",
+	"bind \"\"\nbind\nreplicaof no one",
+	"latency-tracking-info-percentiles \" 5\"",
+	"latency-tracking-info-percentiles \"5 \"",
+	"proc-title-template \"{{title}} x\"",
+	"proc-title-template \"a}b\"",
+	"unixsocketperm \" 7\"\nunixsocketperm -0",
+	"dir {D}\ndir .",
+	"maxmemory k\nmaxmemory \"\"",
+	"'port' \"6\"'379'",
+	"tls-port 1\ntls-auth-clients optional",
+}
+
 // scratch makes a directory with the files the bad configs refer to.
 func scratch(t *testing.T) string {
 	t.Helper()
@@ -154,23 +201,44 @@ func scratch(t *testing.T) string {
 func TestErrorBlocksMatchRedis(t *testing.T) {
 	needRedis(t)
 	d := scratch(t)
-	for _, text := range badFiles {
-		text = strings.ReplaceAll(text, "{D}", d)
-		file := writeFile(t, filepath.Join(d, "bad.conf"), text+"\n")
-		_, stderr := runRedisServer(t, d, "", file)
-		_, err := load([]string{file}, nil, nil)
-		if !strings.Contains(stderr, "FATAL") {
-			t.Errorf("%q: redis-server printed no fatal error: %q", text, stderr)
-			continue
-		}
-		var le *LoadError
-		if !errors.As(err, &le) {
-			t.Errorf("%q: got %v, want a *LoadError", text, err)
-			continue
-		}
-		if got := "\n" + err.Error() + "\n"; got != stderr {
-			t.Errorf("%q:\ngot  %q\nwant %q", text, got, stderr)
-		}
+	for i, text := range badFiles {
+		t.Run(strconv.Itoa(i), func(t *testing.T) {
+			t.Parallel()
+			text = strings.ReplaceAll(text, "{D}", d)
+			file := writeFile(t, filepath.Join(d, "bad"+strconv.Itoa(i)+".conf"), text+"\n")
+			_, stderr := runRedisServer(t, d, "", file)
+			_, err := load([]string{file}, nil, nil)
+			if !strings.Contains(stderr, "FATAL") {
+				t.Fatalf("%q: redis-server printed no fatal error: %q", text, stderr)
+			}
+			var le *LoadError
+			if !errors.As(err, &le) {
+				t.Fatalf("%q: got %v, want a *LoadError", text, err)
+			}
+			if got := "\n" + err.Error() + "\n"; got != stderr {
+				t.Errorf("%q:\ngot  %q\nwant %q", text, got, stderr)
+			}
+		})
+	}
+}
+
+func TestAcceptedFilesMatchRedis(t *testing.T) {
+	needRedis(t)
+	d := scratch(t)
+	for i, text := range acceptedFiles {
+		t.Run(strconv.Itoa(i), func(t *testing.T) {
+			t.Parallel()
+			text = strings.ReplaceAll(text, "{D}", d)
+			file := writeFile(t, filepath.Join(d, "ok"+strconv.Itoa(i)+".conf"), text+"\nzzz-not-a-directive x\n")
+			_, stderr := runRedisServer(t, d, "", file)
+			_, err := load([]string{file}, nil, nil)
+			if err == nil {
+				t.Fatalf("%q: no error", text)
+			}
+			if got := "\n" + err.Error() + "\n"; got != stderr {
+				t.Errorf("%q:\ngot  %q\nwant %q", text, got, stderr)
+			}
+		})
 	}
 }
 

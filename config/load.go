@@ -33,15 +33,15 @@ const (
 // loader reads configuration lines into a state, as Redis's
 // loadServerConfigFromString does.
 type loader struct {
-	st       *state
-	layer    layer
-	touched  [layers][]int // directives each layer set, in order
+	st      *state
+	layer   layer
+	touched [layers][]int // directives each layer set, in order
 	// layerVals are the values when each layer ended.
 	layerVals [layers][]value
-	ignored  []string
-	renames  [][2]string
-	users    []userDecl
-	commands map[string]bool // command names left after rename-command
+	ignored   []string
+	renames   [][2]string
+	users     []userDecl
+	commands  map[string]bool // command names left after rename-command
 }
 
 // userDecl is a "user" line: its arguments after "user", and its text.
@@ -59,7 +59,7 @@ func load(args, environ []string, stdin io.Reader) (*Config, error) {
 	for name := range redisCommands {
 		l.commands[name] = true
 	}
-	defaults := slices.Clone(l.st.vals)
+	builtin := slices.Clone(l.st.vals)
 	file, fromStdin, options := parseCommandLine(args)
 	var content string
 	if file != "" {
@@ -95,7 +95,7 @@ func load(args, environ []string, stdin io.Reader) (*Config, error) {
 	}
 	l.endLayer(layers)
 	l.st.reading = false
-	return newConfig(l, defaults), nil
+	return newConfig(l, builtin), nil
 }
 
 // endLayer records the values as the current layer ends and moves on.

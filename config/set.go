@@ -16,9 +16,12 @@ func (c *Config) OnSet(name string, apply func(newValue string) error) {
 }
 
 // Set answers CONFIG SET name value [name value ...]: all or nothing, with
-// Redis's error replies. Values are checked first, then stored, then the
-// appliers of the changed directives run; if one fails the old values are
-// restored and the appliers already run are run again with them.
+// Redis's error replies (their text, "ERR ..." included). Values are checked
+// first, then stored, then the appliers of the directives whose value
+// changed run in argument order. If one fails, the old values are restored
+// and the appliers run so far, the failing one included, run again with
+// them (as Redis does, which only logs their failures), and Set returns the
+// failing applier's error as the reason.
 func (c *Config) Set(args []string) error { return c.set(args, false) }
 
 // SetLocal is Set for a client on the loopback interface or the unix

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -254,18 +253,4 @@ func setDir(args []string, cur value, _ *state) (value, string) {
 		return value{}, strerror(err)
 	}
 	return value{s: p}, ""
-}
-
-// strerror renders an OS error as C's strerror does: Go's texts for errno
-// values are glibc's with a lower-case first letter.
-func strerror(err error) string {
-	var errno syscall.Errno
-	if errors.As(err, &errno) {
-		err = errno
-	}
-	s := err.Error()
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }

@@ -13,15 +13,17 @@ const (
 	ullongMax = -1
 )
 
-func boolT() typ                 { return typ{kind: kindBool} }
-func intT(min, max int64) typ    { return typ{kind: kindInt, min: min, max: max} }
-func uintT(min, max int64) typ   { return typ{kind: kindInt, min: min, max: max, unsigned: true} }
-func memT(min, max int64) typ    { return typ{kind: kindInt, min: min, max: max, memory: true} }
-func umemT(min, max int64) typ   { return typ{kind: kindInt, min: min, max: max, memory: true, unsigned: true} }
-func strT() typ                  { return typ{kind: kindString} }
-func nullStrT() typ              { return typ{kind: kindString, emptyIsNull: true} }
-func specialT(s *special) typ    { return typ{kind: kindSpecial, special: s} }
-func multiT(s *special) typ      { return typ{kind: kindSpecial, special: s, multiArg: true} }
+func boolT() typ               { return typ{kind: kindBool} }
+func intT(min, max int64) typ  { return typ{kind: kindInt, min: min, max: max} }
+func uintT(min, max int64) typ { return typ{kind: kindInt, min: min, max: max, unsigned: true} }
+func memT(min, max int64) typ  { return typ{kind: kindInt, min: min, max: max, memory: true} }
+func umemT(min, max int64) typ {
+	return typ{kind: kindInt, min: min, max: max, memory: true, unsigned: true}
+}
+func strT() typ               { return typ{kind: kindString} }
+func nullStrT() typ           { return typ{kind: kindString, emptyIsNull: true} }
+func specialT(s *special) typ { return typ{kind: kindSpecial, special: s} }
+func multiT(s *special) typ   { return typ{kind: kindSpecial, special: s, multiArg: true} }
 func checked(t typ, check func(value, *state) string) typ {
 	t.check = check
 	return t

@@ -50,7 +50,12 @@ type Client struct {
 	watchDirty atomic.Bool
 	blocked    atomic.Bool
 
-	subs clientSubs // guarded by the server's pubsub lock
+	subs  clientSubs // guarded by the server's pubsub lock
+	nsubs atomic.Int32
+
+	ctx Ctx // reused by every command the client runs itself
+
+	batch *openBatch // uncommitted commands of the current pipeline
 
 	out output
 }
@@ -135,8 +140,10 @@ func (c *Client) resetState() {
 	c.s.pubsub.dropClient(c)
 }
 
-// Close unregisters the client.
+// Close unregisters the client. Commands it already ran stay done, even if
+// their replies can no longer be sent.
 func (c *Client) Close() {
+	c.commitBatch()
 	c.resetState()
 	c.s.clientsMu.Lock()
 	delete(c.s.clients, c.id)
@@ -154,18 +161,25 @@ func (c *Client) kill() {
 // It does not write to the connection: Flush does, once the pipeline read
 // so far is answered.
 func (c *Client) emit() {
-	if c.w.Len() == 0 {
-		return
+	if c.w.Len() == 0 || c.batch != nil {
+		return // a batch's replies wait for its commit
 	}
 	c.out.append(c.w.Bytes(), c.s.store.Commits())
 	c.w.Reset()
 }
 
-// Flush writes buffered replies to the connection.
-func (c *Client) Flush() { c.out.flush() }
+// Flush commits the pipeline's batch and writes buffered replies to the
+// connection.
+func (c *Client) Flush() {
+	c.commitBatch()
+	c.out.flush()
+}
 
-// FlushAndWait writes buffered replies and waits until they are written.
-func (c *Client) FlushAndWait() { c.out.flushAndWait() }
+// FlushAndWait is Flush that waits until the replies are written.
+func (c *Client) FlushAndWait() {
+	c.commitBatch()
+	c.out.flushAndWait()
+}
 
 // push delivers an out-of-band message (pub/sub, a served blocked command)
 // from another goroutine, in order with the client's replies.

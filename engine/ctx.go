@@ -19,6 +19,9 @@ type Ctx struct {
 	db   int
 	now  int64 // unix ms, fixed for the whole command as in Redis
 
+	start time.Time // when the command started, for its statistics
+	keys  [][]byte  // its key arguments (scratch for the dispatcher)
+
 	txn    *storage.Tx
 	shared bool // txn belongs to an enclosing EXEC or script
 

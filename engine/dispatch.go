@@ -19,9 +19,9 @@ type command struct {
 	subs  map[string]*command
 	stats cmdStats
 
-	noAuth, write, denyOOM, noMulti bool
-	txControl                       bool // runs at once inside MULTI (EXEC, DISCARD, ...)
-	subscriberOK                    bool // allowed in RESP2 subscriber mode
+	noAuth, write, denyOOM, noMulti, blocking bool
+	txControl                                 bool // runs at once inside MULTI (EXEC, DISCARD, ...)
+	subscriberOK                              bool // allowed in RESP2 subscriber mode
 }
 
 // txControlCommands run immediately even inside MULTI.
@@ -56,6 +56,7 @@ func buildCommands() map[string]*command {
 		cmd.write = spec.HasFlag("write")
 		cmd.denyOOM = spec.HasFlag("denyoom")
 		cmd.noMulti = spec.HasFlag("no_multi")
+		cmd.blocking = spec.HasFlag("blocking")
 		cmd.txControl = txControlCommands[d.name]
 		cmd.subscriberOK = subscriberCommands[d.name]
 		if cmd.lock == lockNone && (spec.FirstKey != 0 || len(spec.KeySpecs) > 0) {
@@ -97,16 +98,19 @@ func (s *Server) implemented(spec *cmdspec.Spec) bool {
 // lookupCommand finds the command (or subcommand) args name, or returns the
 // error Redis rejects the call with.
 func (s *Server) lookupCommand(args [][]byte) (*command, string) {
-	name := strings.ToLower(string(args[0]))
-	cmd := s.commands[name]
+	var buf [32]byte
+	cmd := s.commands[string(lowerInto(buf[:0], args[0]))]
 	if cmd == nil {
 		return nil, unknownCommand(args)
 	}
-	if cmd.subs != nil && cmd.run == nil {
+	name := cmd.name
+	// A container's subcommand is looked up whenever one is given (COMMAND
+	// runs bare but rejects unknown subcommands before MULTI queues them).
+	if cmd.subs != nil && (cmd.run == nil || len(args) >= 2) {
 		if len(args) < 2 {
 			return nil, fmt.Sprintf("ERR wrong number of arguments for '%s' command", name)
 		}
-		sub := cmd.subs[strings.ToLower(string(args[1]))]
+		sub := cmd.subs[string(lowerInto(buf[:0], args[1]))]
 		if sub == nil {
 			return nil, fmt.Sprintf("ERR unknown subcommand '%.128s'. Try %s HELP.", args[1], strings.ToUpper(name))
 		}
@@ -116,6 +120,18 @@ func (s *Server) lookupCommand(args [][]byte) (*command, string) {
 		return nil, fmt.Sprintf("ERR wrong number of arguments for '%s' command", cmd.name)
 	}
 	return cmd, ""
+}
+
+// lowerInto appends b in ASCII lower case to dst (no allocation for
+// command names that fit dst's capacity).
+func lowerInto(dst, b []byte) []byte {
+	for _, ch := range b {
+		if 'A' <= ch && ch <= 'Z' {
+			ch += 'a' - 'A'
+		}
+		dst = append(dst, ch)
+	}
+	return dst
 }
 
 func unknownCommand(args [][]byte) string {
@@ -129,10 +145,12 @@ func unknownCommand(args [][]byte) string {
 	return fmt.Sprintf("ERR unknown command '%.128s', with args beginning with: %s", args[0], b.String())
 }
 
-// Exec runs one command from the client and buffers its reply.
-func (c *Client) Exec(args [][]byte) {
+// Exec runs one command from the client and buffers its reply; more says
+// whether further commands of the same pipeline are already buffered.
+func (c *Client) Exec(args [][]byte, more bool) {
 	s := c.s
-	c.lastActive.Store(unixMilli())
+	now := time.Now()
+	c.lastActive.Store(now.UnixMilli())
 	s.stats.commandsProcessed.Add(1)
 	cmd, reject := c.admit(args)
 	if reject != "" {
@@ -147,17 +165,30 @@ func (c *Client) Exec(args [][]byte) {
 		c.emit()
 		return
 	}
-	name := cmd.name
-	c.lastCmd.Store(&name)
+	c.lastCmd.Store(&cmd.name)
 	if c.multi != nil && !cmd.txControl {
 		c.queue(cmd, args)
 		c.w.Simple("QUEUED")
 		c.emit()
 		return
 	}
-	x := &Ctx{s: s, c: c, cmd: cmd, args: args, w: c.w, db: c.dbIndex(), now: unixMilli()}
+	x := c.newCtx(cmd, args, now)
+	if more && c.joinBatch(x) {
+		return
+	}
+	c.commitBatch()
 	s.call(x)
 	c.emit()
+}
+
+// newCtx readies the client's reusable Ctx for a command. Nothing may keep
+// a pointer to it past the command (a blocking command's retry gets its own
+// Ctx).
+func (c *Client) newCtx(cmd *command, args [][]byte, now time.Time) *Ctx {
+	x := &c.ctx
+	*x = Ctx{s: c.s, c: c, cmd: cmd, args: args, w: c.w, db: c.dbIndex(), now: now.UnixMilli(), start: now,
+		modified: x.modified[:0], events: x.events[:0], keys: x.keys[:0]}
+	return x
 }
 
 // admit finds the command and checks, in Redis's order, whether this
@@ -180,9 +211,20 @@ func (c *Client) admit(args [][]byte) (*command, string) {
 // transaction, then lets the rest of the server react to its writes. A
 // command that blocked parks the client until it is served.
 func (s *Server) call(x *Ctx) {
-	start := time.Now()
+	start := x.start
+	if start.IsZero() {
+		start = time.Now()
+	}
 	s.locked(x, func() { s.runBody(x, func() { x.cmd.run(x) }) })
-	elapsed := time.Since(start)
+	s.account(x, time.Since(start))
+	s.afterWrite(x)
+	if x.blockedOn != nil {
+		x.c.waitBlocked(x.blockedOn, x.blockTimeout)
+	}
+}
+
+// account records a command's statistics and slow log entry.
+func (s *Server) account(x *Ctx, elapsed time.Duration) {
 	st := &x.cmd.stats
 	st.usec.Add(elapsed.Microseconds())
 	if x.failed {
@@ -191,10 +233,6 @@ func (s *Server) call(x *Ctx) {
 	if x.blockedOn == nil {
 		st.calls.Add(1)
 		s.logSlow(x, elapsed)
-	}
-	s.afterWrite(x)
-	if x.blockedOn != nil {
-		x.c.waitBlocked(x.blockedOn, x.blockTimeout)
 	}
 }
 
@@ -260,6 +298,9 @@ func (s *Server) runBody(x *Ctx, body func()) {
 		_, err := txn.Commit()
 		x.must(err)
 	}
+	// Watchers are told while the locks are still held: an EXEC waiting for
+	// them must find its watched keys dirty (afterWrite would be too late).
+	x.s.watches.touch(x.modified)
 }
 
 // keyArgs returns the command's key arguments from its key specs; false
@@ -270,10 +311,11 @@ func (x *Ctx) keyArgs() ([][]byte, bool) {
 	if err != nil || found.Incomplete {
 		return nil, false
 	}
-	keys := make([][]byte, 0, len(found.Refs))
+	keys := x.keys[:0]
 	for _, r := range found.Refs {
 		keys = append(keys, x.args[r.Index])
 	}
+	x.keys = keys
 	return keys, true
 }
 
@@ -312,8 +354,8 @@ func slowArgs(args [][]byte) [][]byte {
 }
 
 // afterWrite runs once a command's writes are committed and its locks
-// released: keyspace notifications go out, watchers and blocked clients of
-// the written keys are told.
+// released: keyspace notifications go out, blocked clients of the written
+// keys are served. (Watchers were told under the locks, by runBody.)
 func (s *Server) afterWrite(x *Ctx) {
 	if x.shared {
 		return
@@ -322,7 +364,6 @@ func (s *Server) afterWrite(x *Ctx) {
 		s.publishEvents(x.events)
 	}
 	if len(x.modified) > 0 {
-		s.watches.touch(x.modified)
 		s.blocking.signal(s, x.modified)
 	}
 	if len(x.ready) > 0 {

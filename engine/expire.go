@@ -51,6 +51,7 @@ func (s *Server) expireDue(d storage.Due, now int64) error {
 	m, err := x.tx().Meta(db, key)
 	if err == nil && m != nil && m.Expire == deadline && deadline <= now {
 		x.expire(db, key)
+		s.watches.touch(x.modified) // under the lock, as runBody does
 	}
 	if err == nil {
 		_, err = x.txn.Commit()

@@ -77,12 +77,9 @@ func (c *Client) subscriptionCount(kind subKind) int {
 	return c.subs.total(kindChannel, kindPattern)
 }
 
-// subscribed reports whether the client has any subscription.
-func (c *Client) subscribed() bool {
-	c.s.pubsub.mu.RLock()
-	defer c.s.pubsub.mu.RUnlock()
-	return c.subs.total(kindChannel, kindPattern, kindShard) > 0
-}
+// subscribed reports whether the client has any subscription. It is read
+// for every command, so it is an atomic count kept beside the maps.
+func (c *Client) subscribed() bool { return c.nsubs.Load() > 0 }
 
 // subscribedRESP2 is the RESP2 "subscriber mode" that restricts commands.
 func (c *Client) subscribedRESP2() bool { return c.protoVersion() == 2 && c.subscribed() }
@@ -100,6 +97,7 @@ func subscribe(x *Ctx, kind subKind) {
 		}
 		if _, ok := x.c.subs[kind][string(name)]; !ok {
 			x.c.subs[kind][string(name)] = struct{}{}
+			x.c.nsubs.Add(1)
 			set := p.subs[kind][string(name)]
 			if set == nil {
 				set = make(map[*Client]struct{})
@@ -148,7 +146,11 @@ func unsubscribe(x *Ctx, kind subKind) {
 
 // remove drops one subscription; the caller holds p.mu.
 func (p *pubsub) remove(c *Client, kind subKind, name string) {
+	if _, ok := c.subs[kind][name]; !ok {
+		return
+	}
 	delete(c.subs[kind], name)
+	c.nsubs.Add(-1)
 	if set := p.subs[kind][name]; set != nil {
 		delete(set, c)
 		if len(set) == 0 {

@@ -1,6 +1,7 @@
 package resp
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"strconv"
@@ -203,6 +204,10 @@ func (r *Reader) parseInline(b []byte) ([][]byte, int, error) {
 // understand \n \r \t \b \a \\ \" and \xHH, 'single quotes' understand \',
 // and a closing quote must be followed by a space or the end of the line.
 func SplitArgs(line []byte) ([][]byte, bool) {
+	// Redis works on C strings here: a NUL byte ends the line.
+	if i := bytes.IndexByte(line, 0); i >= 0 {
+		line = line[:i]
+	}
 	var args [][]byte
 	i := 0
 	for {

@@ -193,9 +193,6 @@ func (c *conn) serve() {
 	c.cl = s.eng.NewClient(c)
 	defer c.cl.Close()
 	for {
-		if s.opts.Limits != nil {
-			c.rd.MaxBulk, c.rd.MaxQuery = s.opts.Limits()
-		}
 		args, err := c.rd.Next()
 		if err != nil {
 			var pe *resp.ProtocolError
@@ -219,7 +216,7 @@ func (c *conn) serve() {
 			}
 			continue
 		}
-		c.cl.Exec(args)
+		c.cl.Exec(args, c.rd.Buffered() > 0)
 		if c.cl.Closing() {
 			c.cl.FlushAndWait()
 			return
@@ -227,8 +224,12 @@ func (c *conn) serve() {
 	}
 }
 
-// fill reads more input, honouring the idle timeout.
+// fill reads more input, honouring the idle timeout and the current
+// proto-max-bulk-len and client-query-buffer-limit.
 func (c *conn) fill() error {
+	if c.srv.opts.Limits != nil {
+		c.rd.MaxBulk, c.rd.MaxQuery = c.srv.opts.Limits()
+	}
 	if c.srv.opts.Idle != nil {
 		if d := c.srv.opts.Idle(); d > 0 && !c.cl.Exempt() {
 			c.nc.SetReadDeadline(time.Now().Add(d))

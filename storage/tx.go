@@ -24,6 +24,12 @@ type Tx struct {
 	entries []*entry
 	index   map[string]*entry // by meta key, once entries outgrow a scan
 	objects map[uint64]int64  // object ids this Tx has seen → largest count
+
+	// Reused across the Tx's lives (it is pooled): entry structs and the
+	// bytes of their keys, so a command allocates nothing for them.
+	spare   []*entry
+	arena   []byte
+	scratch []byte
 }
 
 type entry struct {
@@ -52,9 +58,34 @@ func (tx *Tx) release() {
 	if tx.batch != nil {
 		tx.batch.Close()
 	}
-	clear(tx.entries)
-	*tx = Tx{entries: tx.entries[:0]}
+	spare := append(tx.spare, tx.entries...)
+	spare = spare[:min(len(spare), 256)] // a huge MSET should not pin its entries
+	for _, e := range spare {
+		*e = entry{}
+	}
+	if cap(tx.arena) > 64<<10 {
+		tx.arena = nil // a huge MSET should not pin its memory forever
+	}
+	*tx = Tx{entries: tx.entries[:0], spare: spare, arena: tx.arena[:0], scratch: tx.scratch[:0]}
 	txPool.Put(tx)
+}
+
+// newEntry takes an entry struct from the spares.
+func (tx *Tx) newEntry() *entry {
+	if n := len(tx.spare); n > 0 {
+		e := tx.spare[n-1]
+		tx.spare = tx.spare[:n-1]
+		return e
+	}
+	return &entry{}
+}
+
+// keep copies b into the Tx's arena. Earlier copies stay valid when the
+// arena grows: append moves it, it never overwrites.
+func (tx *Tx) keep(b []byte) []byte {
+	start := len(tx.arena)
+	tx.arena = append(tx.arena, b...)
+	return tx.arena[start:len(tx.arena):len(tx.arena)]
 }
 
 // Discard drops everything the Tx staged.
@@ -103,7 +134,8 @@ func (tx *Tx) load(db int, key []byte) (*entry, error) {
 		}
 		tx.s.cache.put(hash, mkey, m)
 	}
-	e := &entry{db: db, phys: phys, hash: hash, key: append([]byte(nil), key...), mkey: bytes.Clone(mkey), orig: m, cur: m}
+	e := tx.newEntry()
+	*e = entry{db: db, phys: phys, hash: hash, key: tx.keep(key), mkey: tx.keep(mkey), orig: m, cur: m}
 	tx.add(e)
 	if m != nil && m.OID != 0 {
 		tx.noteObject(m)
@@ -260,7 +292,8 @@ func (tx *Tx) Commit() (bool, error) {
 		if e.cur == nil {
 			b.Delete(e.mkey, nil)
 		} else {
-			b.Set(e.mkey, encodeMeta(nil, e.cur), nil)
+			tx.scratch = encodeMeta(tx.scratch[:0], e.cur)
+			b.Set(e.mkey, tx.scratch, nil) // Set copies the value
 		}
 		oldExp, newExp := deadline(e.orig), deadline(e.cur)
 		if oldExp != newExp {

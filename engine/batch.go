@@ -1,0 +1,116 @@
+package engine
+
+import (
+	"slices"
+	"time"
+)
+
+// Pipelined commands share one storage transaction: while more commands of
+// the same pipeline wait in the connection's buffer, a command that only
+// needs its key locks runs inside the client's open batch, which keeps the
+// locks it took and commits everything as one Pebble batch when the
+// pipeline ends (Flush), after maxBatch commands, or before a command that
+// cannot join (blocking, exclusive, lock-free ones). Replies of a batch are
+// held until it commits, so nobody — the client included — sees a write
+// before it is in Pebble.
+//
+// Deadlock is impossible: a client waits for a lock only when it holds
+// none (the first command of a batch); later commands take their missing
+// stripes with TryLock and, if one is busy, commit the batch and start
+// over.
+
+const maxBatch = 64
+
+// openBatch is a client's uncommitted pipeline batch.
+type openBatch struct {
+	x        *Ctx // carries the shared storage transaction
+	stripes  []int
+	count    int
+	modified []keyRef
+	events   []event
+	ready    []keyRef
+}
+
+// joinBatch runs x inside the client's open batch (opening one if needed)
+// and reports whether it did; false means x must run on its own.
+func (c *Client) joinBatch(x *Ctx) bool {
+	if x.cmd.lock != lockKeys || x.cmd.blocking {
+		return false
+	}
+	keys, complete := x.keyArgs()
+	if !complete {
+		return false
+	}
+	s := c.s
+	var buf [8]int
+	stripes := stripesOf(keys, buf[:0])
+	b := c.batch
+	if b == nil {
+		s.world.RLock()
+		s.lockStripes(stripes)
+		b = &openBatch{x: &Ctx{s: s, c: c}, stripes: slices.Clone(stripes)}
+		b.x.txn = s.store.Begin()
+		c.batch = b
+	} else if !c.lockMore(stripes) {
+		return false
+	}
+	start := time.Now()
+	x.txn, x.shared = b.x.txn, true
+	s.runBody(x, func() { x.cmd.run(x) })
+	s.account(x, time.Since(start))
+	b.modified = append(b.modified, x.modified...)
+	b.events = append(b.events, x.events...)
+	b.ready = append(b.ready, x.ready...)
+	if b.count++; b.count >= maxBatch {
+		c.commitBatch()
+	}
+	return true
+}
+
+// lockMore adds stripes to the open batch's set without waiting.
+func (c *Client) lockMore(stripes []int) bool {
+	b := c.batch
+	var got []int
+	for _, i := range stripes {
+		if _, held := slices.BinarySearch(b.stripes, i); held {
+			continue
+		}
+		if !c.s.stripes[i].TryLock() {
+			c.s.unlockStripes(got)
+			return false
+		}
+		got = append(got, i)
+	}
+	for _, i := range got {
+		b.stripes = append(b.stripes, i)
+	}
+	slices.Sort(b.stripes)
+	return true
+}
+
+// commitBatch commits the open batch, releases its replies and locks, then
+// lets the server react to its writes.
+func (c *Client) commitBatch() {
+	b := c.batch
+	if b == nil {
+		return
+	}
+	c.batch = nil
+	s := c.s
+	if _, err := b.x.txn.Commit(); err != nil {
+		// The writes are lost: the replies that promised them must not go
+		// out. Every command of the batch answers the storage error.
+		s.log.Warningf("Storage error committing a pipeline: %v", err)
+		c.w.Reset()
+		for i := 0; i < b.count; i++ {
+			c.w.Error("ERR " + err.Error())
+			s.stats.countError("ERR")
+		}
+		b.modified, b.events, b.ready = nil, nil, nil
+	}
+	c.emit()
+	s.unlockStripes(b.stripes)
+	s.world.RUnlock()
+	b.x.modified, b.x.events, b.x.ready = b.modified, b.events, b.ready
+	s.afterWrite(b.x)
+}
