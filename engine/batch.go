@@ -58,6 +58,8 @@ func (c *Client) joinBatch(x *Ctx) bool {
 	x.txn, x.shared = b.x.txn, true
 	s.runBody(x, func() { x.cmd.run(x) })
 	s.account(x, time.Since(start))
+	s.rememberReads(x)
+	s.feedMonitors(x, c.monitorSource())
 	b.modified = append(b.modified, x.modified...)
 	b.events = append(b.events, x.events...)
 	b.ready = append(b.ready, x.ready...)

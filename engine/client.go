@@ -55,6 +55,12 @@ type Client struct {
 
 	ctx Ctx // reused by every command the client runs itself
 
+	track trackState // CLIENT TRACKING; guarded by the tracking table's lock
+
+	replyMode int         // CLIENT REPLY
+	noEvict   atomic.Bool // CLIENT NO-EVICT
+	monitor   atomic.Bool // MONITOR
+
 	batch *openBatch // uncommitted commands of the current pipeline
 
 	out output
@@ -138,6 +144,12 @@ func (c *Client) resetState() {
 	}
 	c.s.watches.unwatchAll(c)
 	c.s.pubsub.dropClient(c)
+	c.s.tracking.disable(c)
+	if c.monitor.Swap(false) {
+		c.s.monitorsMu.Lock()
+		delete(c.s.monitors, c)
+		c.s.monitorsMu.Unlock()
+	}
 }
 
 // Close unregisters the client. Commands it already ran stay done, even if

@@ -171,6 +171,7 @@ func (x *Ctx) setClientName(name []byte) bool {
 func cmdReset(x *Ctx) {
 	c := x.c
 	c.resetState()
+	c.resetReplyMode()
 	c.db.Store(0)
 	c.setProto(2)
 	empty := ""

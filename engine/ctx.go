@@ -145,6 +145,13 @@ func (x *Ctx) writeType(key []byte, t storage.Type) (*storage.Meta, bool) {
 func (x *Ctx) put(key []byte, m *storage.Meta) { x.putIn(x.db, key, m) }
 
 func (x *Ctx) putIn(db int, key []byte, m *storage.Meta) {
+	if m != nil {
+		prev, err := x.tx().Meta(db, key)
+		x.must(err)
+		if prev == nil {
+			x.notifyIn(db, classNew, "new", key)
+		}
+	}
 	x.must(x.tx().Put(db, key, m))
 	x.modified = append(x.modified, keyRef{db, string(key)})
 	x.s.stats.dirty.Add(1)

@@ -19,7 +19,8 @@ type command struct {
 	subs  map[string]*command
 	stats cmdStats
 
-	noAuth, write, denyOOM, noMulti, blocking bool
+	noAuth, write, readonly, denyOOM, noMulti, blocking bool
+	skipMonitor, pausedOnWrite                          bool
 	txControl                                 bool // runs at once inside MULTI (EXEC, DISCARD, ...)
 	subscriberOK                              bool // allowed in RESP2 subscriber mode
 }
@@ -54,9 +55,12 @@ func buildCommands() map[string]*command {
 		cmd := &command{name: d.name, spec: spec, run: d.run, lock: d.lock}
 		cmd.noAuth = spec.HasFlag("no_auth")
 		cmd.write = spec.HasFlag("write")
+		cmd.readonly = spec.HasFlag("readonly")
 		cmd.denyOOM = spec.HasFlag("denyoom")
 		cmd.noMulti = spec.HasFlag("no_multi")
 		cmd.blocking = spec.HasFlag("blocking")
+		cmd.skipMonitor = spec.HasFlag("skip_monitor") || spec.HasFlag("admin")
+		cmd.pausedOnWrite = pausedByWrite[d.name]
 		cmd.txControl = txControlCommands[d.name]
 		cmd.subscriberOK = subscriberCommands[d.name]
 		if cmd.lock == lockNone && (spec.FirstKey != 0 || len(spec.KeySpecs) > 0) {
@@ -172,12 +176,16 @@ func (c *Client) Exec(args [][]byte, more bool) {
 		c.emit()
 		return
 	}
-	x := c.newCtx(cmd, args, now)
-	if more && c.joinBatch(x) {
-		return
+	if c.multi == nil || cmd.txControl {
+		s.pause.wait(cmd)
 	}
-	c.commitBatch()
-	s.call(x)
+	mark := c.w.Len()
+	x := c.newCtx(cmd, args, now)
+	if !(more && c.joinBatch(x)) {
+		c.commitBatch()
+		s.call(x)
+	}
+	c.applyReplyMode(mark, cmd)
 	c.emit()
 }
 
@@ -217,6 +225,8 @@ func (s *Server) call(x *Ctx) {
 	}
 	s.locked(x, func() { s.runBody(x, func() { x.cmd.run(x) }) })
 	s.account(x, time.Since(start))
+	s.rememberReads(x)
+	s.feedMonitors(x, x.c.monitorSource())
 	s.afterWrite(x)
 	if x.blockedOn != nil {
 		x.c.waitBlocked(x.blockedOn, x.blockTimeout)

@@ -105,7 +105,8 @@ func (s *Server) infoClients(b *strings.Builder) {
 	s.clientsMu.Unlock()
 	fmt.Fprintf(b, "connected_clients:%d\r\ncluster_connections:0\r\nmaxclients:%d\r\n", n, s.conf().maxClients)
 	fmt.Fprintf(b, "client_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\n")
-	fmt.Fprintf(b, "blocked_clients:%d\r\ntracking_clients:0\r\nclients_in_timeout_table:%d\r\n", s.blockedClients(), s.blockedClients())
+	tracking, _, _ := s.tracking.stats()
+	fmt.Fprintf(b, "blocked_clients:%d\r\ntracking_clients:%d\r\nclients_in_timeout_table:%d\r\n", s.blockedClients(), tracking, s.blockedClients())
 }
 
 func (s *Server) infoMemory(b *strings.Builder) {
@@ -191,7 +192,8 @@ func (s *Server) infoStats(b *strings.Builder) {
 	fmt.Fprintf(b, "pubsub_channels:%d\r\npubsub_patterns:%d\r\npubsubshard_channels:%d\r\n", s.pubsub.count(kindChannel), s.pubsub.count(kindPattern), s.pubsub.count(kindShard))
 	fmt.Fprintf(b, "latest_fork_usec:0\r\ntotal_forks:0\r\nmigrate_cached_sockets:0\r\nslave_expires_tracked_keys:0\r\n")
 	fmt.Fprintf(b, "active_defrag_hits:0\r\nactive_defrag_misses:0\r\nactive_defrag_key_hits:0\r\nactive_defrag_key_misses:0\r\ntotal_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\n")
-	fmt.Fprintf(b, "tracking_total_keys:0\r\ntracking_total_items:0\r\ntracking_total_prefixes:0\r\n")
+	_, keys, prefixes := s.tracking.stats()
+	fmt.Fprintf(b, "tracking_total_keys:%d\r\ntracking_total_items:%d\r\ntracking_total_prefixes:%d\r\n", keys, keys, prefixes)
 	fmt.Fprintf(b, "unexpected_error_replies:0\r\ntotal_error_replies:%d\r\ndump_payload_sanitizations:0\r\n", st.errorReplies.Load())
 	fmt.Fprintf(b, "total_reads_processed:%d\r\ntotal_writes_processed:0\r\nio_threaded_reads_processed:0\r\nio_threaded_writes_processed:0\r\n", st.totalReadsProcessed.Load())
 }

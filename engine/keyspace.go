@@ -362,6 +362,7 @@ func cmdFlushDB(x *Ctx) {
 	x.s.watches.touchDB(x, x.db, -1)
 	x.must(x.s.store.FlushDBs(x.db))
 	x.s.stats.dirty.Add(1)
+	x.s.invalidateAll()
 	x.w.OK()
 }
 
@@ -376,6 +377,7 @@ func cmdFlushAll(x *Ctx) {
 	}
 	x.must(x.s.store.FlushDBs(all...))
 	x.s.stats.dirty.Add(1)
+	x.s.invalidateAll()
 	x.w.OK()
 }
 

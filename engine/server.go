@@ -39,6 +39,11 @@ type Server struct {
 	pubsub   *pubsub
 	watches  *watchRegistry
 	blocking *blocking
+	tracking *tracking
+	pause    pauseState
+
+	monitorsMu sync.Mutex
+	monitors   map[*Client]struct{}
 	notify   atomic.Pointer[notifyFlags]
 
 	clientsMu sync.Mutex
@@ -86,6 +91,8 @@ func New(store *storage.Store, cfg Config, log *rlog.Logger, configFile, dataDir
 		pubsub:     newPubsub(),
 		watches:    newWatchRegistry(),
 		blocking:   newBlocking(),
+		tracking:   newTracking(),
+		monitors:   map[*Client]struct{}{},
 		clients:    make(map[uint64]*Client),
 		started:    time.Now(),
 		runID:      newRunID(),
@@ -166,6 +173,8 @@ func (s *Server) cron() {
 		}
 		s.store.Tick()
 		s.opsRate.sample(s.stats.commandsProcessed.Load())
-		s.activeExpireCycle(time.Second / time.Duration(hz) / 4)
+		if !s.pause.active() {
+			s.activeExpireCycle(time.Second / time.Duration(hz) / 4)
+		}
 	}
 }

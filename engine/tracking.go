@@ -1,0 +1,423 @@
+package engine
+
+import (
+	"strings"
+	"sync"
+
+	"github.com/cairndb/cairn/resp"
+)
+
+func init() {
+	register(
+		cmdDef{name: "client|tracking", run: cmdClientTracking},
+		cmdDef{name: "client|caching", run: cmdClientCaching},
+		cmdDef{name: "client|getredir", run: cmdClientGetRedir},
+		cmdDef{name: "client|trackinginfo", run: cmdClientTrackingInfo},
+	)
+}
+
+// Client-side caching (CLIENT TRACKING), as Redis 7.0 does it: in the
+// default mode the server remembers which clients read which keys (by key
+// name, whatever the database) and sends each an "invalidate" message when
+// a key it read is written; in BCAST mode clients get invalidations for
+// every written key under their prefixes. Messages go as RESP3 pushes, or
+// to a redirect client (RESP2: as a message of __redis__:invalidate).
+
+// trackState is a client's CLIENT TRACKING settings.
+type trackState struct {
+	on, bcast, optin, optout, noloop bool
+	redirect                         uint64
+	prefixes                         []string
+	caching                          int // CLIENT CACHING for the next command: 1 yes, -1 no
+	cachingSet                       bool
+}
+
+// tracking is the server's tracking table.
+type tracking struct {
+	mu       sync.Mutex
+	keys     map[string]map[uint64]struct{} // key → ids of clients that read it
+	prefixes map[string]map[uint64]struct{} // BCAST prefix → client ids
+	clients  map[uint64]*Client             // every client with tracking on
+}
+
+func newTracking() *tracking {
+	return &tracking{keys: map[string]map[uint64]struct{}{}, prefixes: map[string]map[uint64]struct{}{}, clients: map[uint64]*Client{}}
+}
+
+const invalidateChannel = "__redis__:invalidate"
+
+func cmdClientTracking(x *Ctx) {
+	var on bool
+	switch {
+	case eq(x.args[2], "on"):
+		on = true
+	case eq(x.args[2], "off"):
+	default:
+		x.fail(errSyntax)
+		return
+	}
+	var next trackState
+	var prefixes []string
+	for i := 3; i < len(x.args); i++ {
+		more := i+1 < len(x.args)
+		switch a := x.args[i]; {
+		case eq(a, "redirect") && more:
+			id, ok := parseClientID(x.args[i+1])
+			if !ok {
+				x.fail(errNotInt)
+				return
+			}
+			if x.s.clientByID(id) == nil {
+				x.fail("ERR The client ID you want redirect to does not exist")
+				return
+			}
+			next.redirect = id
+			i++
+		case eq(a, "bcast"):
+			next.bcast = true
+		case eq(a, "optin"):
+			next.optin = true
+		case eq(a, "optout"):
+			next.optout = true
+		case eq(a, "noloop"):
+			next.noloop = true
+		case eq(a, "prefix") && more:
+			prefixes = append(prefixes, string(x.args[i+1]))
+			i++
+		default:
+			x.fail(errSyntax)
+			return
+		}
+	}
+	t := &x.c.track
+	if !on {
+		x.s.tracking.disable(x.c)
+		x.w.OK()
+		return
+	}
+	switch {
+	case t.on && t.bcast != next.bcast:
+		x.fail("ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.")
+		return
+	case len(prefixes) > 0 && !next.bcast:
+		x.fail("ERR PREFIX option requires BCAST mode to be enabled")
+		return
+	case t.on && (t.optin != next.optin || t.optout != next.optout):
+		x.fail("ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.")
+		return
+	case next.optin && next.optout:
+		x.fail("ERR You can't specify both OPTIN mode and OPTOUT mode")
+		return
+	case next.bcast && (next.optin || next.optout):
+		x.fail("ERR OPTIN and OPTOUT are not compatible with BCAST")
+		return
+	}
+	if msg := prefixConflict(t.prefixes, prefixes); msg != "" {
+		x.fail(msg)
+		return
+	}
+	if next.bcast && len(prefixes) == 0 && len(t.prefixes) == 0 {
+		prefixes = []string{""} // BCAST without a prefix tracks every key
+	}
+	next.on = true
+	next.prefixes = append(append([]string(nil), t.prefixes...), prefixes...)
+	x.s.tracking.enable(x.c, next, prefixes)
+	x.w.OK()
+}
+
+// prefixConflict checks that no two prefixes of a client overlap.
+func prefixConflict(existing, added []string) string {
+	for i, p := range added {
+		for _, q := range existing {
+			if strings.HasPrefix(p, q) || strings.HasPrefix(q, p) {
+				return "ERR Prefix '" + p + "' overlaps with an existing prefix '" + q + "'. Prefixes for a single client must not overlap."
+			}
+		}
+		for _, q := range added[i+1:] {
+			if strings.HasPrefix(p, q) || strings.HasPrefix(q, p) {
+				return "ERR Prefix '" + p + "' overlaps with another provided prefix '" + q + "'. Prefixes for a single client must not overlap."
+			}
+		}
+	}
+	return ""
+}
+
+func (t *tracking) enable(c *Client, st trackState, newPrefixes []string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	c.track = st
+	t.clients[c.id] = c
+	for _, p := range newPrefixes {
+		if t.prefixes[p] == nil {
+			t.prefixes[p] = map[uint64]struct{}{}
+		}
+		t.prefixes[p][c.id] = struct{}{}
+	}
+}
+
+// disable turns tracking off; the keys the client read are forgotten
+// lazily, when they are next invalidated.
+func (t *tracking) disable(c *Client) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, p := range c.track.prefixes {
+		delete(t.prefixes[p], c.id)
+		if len(t.prefixes[p]) == 0 {
+			delete(t.prefixes, p)
+		}
+	}
+	delete(t.clients, c.id)
+	c.track = trackState{}
+}
+
+func cmdClientCaching(x *Ctx) {
+	t := &x.c.track
+	if !t.on || !(t.optin || t.optout) {
+		x.fail("ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled")
+		return
+	}
+	switch {
+	case eq(x.args[2], "yes"):
+		if !t.optin {
+			x.fail("ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.")
+			return
+		}
+		t.caching = 1
+	case eq(x.args[2], "no"):
+		if !t.optout {
+			x.fail("ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.")
+			return
+		}
+		t.caching = -1
+	default:
+		x.fail(errSyntax)
+		return
+	}
+	t.cachingSet = true
+	x.w.OK()
+}
+
+func cmdClientGetRedir(x *Ctx) {
+	if !x.c.track.on {
+		x.w.Int(-1)
+		return
+	}
+	x.w.Int(int64(x.c.track.redirect))
+}
+
+func cmdClientTrackingInfo(x *Ctx) {
+	t := x.c.track
+	var flags []string
+	if !t.on {
+		flags = append(flags, "off")
+	} else {
+		flags = append(flags, "on")
+		if t.bcast {
+			flags = append(flags, "bcast")
+		}
+		if t.optin {
+			flags = append(flags, "optin")
+			if t.caching == 1 {
+				flags = append(flags, "caching-yes")
+			}
+		}
+		if t.optout {
+			flags = append(flags, "optout")
+			if t.caching == -1 {
+				flags = append(flags, "caching-no")
+			}
+		}
+		if t.noloop {
+			flags = append(flags, "noloop")
+		}
+		if t.redirect != 0 && x.s.clientByID(t.redirect) == nil {
+			flags = append(flags, "broken_redirect")
+		}
+	}
+	x.w.Map(3)
+	x.w.BulkString("flags")
+	x.w.Set(len(flags))
+	for _, f := range flags {
+		x.w.BulkString(f)
+	}
+	x.w.BulkString("redirect")
+	switch {
+	case !t.on:
+		x.w.Int(-1)
+	default:
+		x.w.Int(int64(t.redirect))
+	}
+	x.w.BulkString("prefixes")
+	var prefixes []string
+	for _, p := range t.prefixes {
+		if p != "" {
+			prefixes = append(prefixes, p)
+		}
+	}
+	x.w.Array(len(prefixes))
+	for _, p := range prefixes {
+		x.w.BulkString(p)
+	}
+}
+
+// rememberReads records the keys a read-only command read, for a client in
+// the default (non-BCAST) tracking mode, honouring OPTIN/OPTOUT.
+func (s *Server) rememberReads(x *Ctx) {
+	c := x.c
+	t := &c.track
+	if c == nil || !t.on {
+		return
+	}
+	caching := t.caching
+	if t.cachingSet && x.cmd.name != "client|caching" {
+		// CLIENT CACHING applies to the one command that follows it.
+		t.caching, t.cachingSet = 0, false
+	}
+	if t.bcast || !x.cmd.readonly || (t.optin && caching != 1) || (t.optout && caching == -1) {
+		return
+	}
+	keys, ok := x.keyArgs()
+	if !ok {
+		return
+	}
+	s.tracking.mu.Lock()
+	for _, k := range keys {
+		set := s.tracking.keys[string(k)]
+		if set == nil {
+			set = map[uint64]struct{}{}
+			s.tracking.keys[string(k)] = set
+		}
+		set[c.id] = struct{}{}
+	}
+	s.tracking.mu.Unlock()
+}
+
+// invalidate tells the clients that read or watch (BCAST) written keys.
+func (s *Server) invalidate(writer *Client, mods []keyRef) {
+	t := s.tracking
+	t.mu.Lock()
+	if len(t.clients) == 0 {
+		t.mu.Unlock()
+		return
+	}
+	type note struct {
+		c        *Client
+		redirect uint64
+		keys     []string
+	}
+	var notes []note
+	add := func(id uint64, key string) {
+		c := t.clients[id]
+		if c == nil || (c == writer && c.track.noloop) {
+			return
+		}
+		for i := range notes {
+			if notes[i].c == c {
+				notes[i].keys = append(notes[i].keys, key)
+				return
+			}
+		}
+		notes = append(notes, note{c, c.track.redirect, []string{key}})
+	}
+	for _, m := range mods {
+		for id := range t.keys[m.key] {
+			add(id, m.key)
+		}
+		delete(t.keys, m.key)
+		for p, ids := range t.prefixes {
+			if strings.HasPrefix(m.key, p) {
+				for id := range ids {
+					add(id, m.key)
+				}
+			}
+		}
+	}
+	t.mu.Unlock()
+	for _, n := range notes {
+		s.sendInvalidation(n.c, n.redirect, n.keys, false)
+	}
+}
+
+// invalidateAll sends every tracking client the "everything" invalidation
+// (a null key list) after FLUSHDB / FLUSHALL.
+func (s *Server) invalidateAll() {
+	t := s.tracking
+	t.mu.Lock()
+	clear(t.keys)
+	type target struct {
+		c        *Client
+		redirect uint64
+	}
+	targets := make([]target, 0, len(t.clients))
+	for _, c := range t.clients {
+		targets = append(targets, target{c, c.track.redirect})
+	}
+	t.mu.Unlock()
+	for _, tg := range targets {
+		s.sendInvalidation(tg.c, tg.redirect, nil, true)
+	}
+}
+
+// sendInvalidation delivers one invalidation message, through the redirect
+// client if there is one.
+func (s *Server) sendInvalidation(c *Client, redirect uint64, keys []string, all bool) {
+	target := c
+	if id := redirect; id != 0 {
+		target = s.clientByID(id)
+		if target == nil {
+			if c.protoVersion() == 3 {
+				w := resp.NewWriter()
+				w.SetProto(3)
+				w.Push(2)
+				w.BulkString("tracking-redir-broken")
+				w.Int(int64(id))
+				c.push(w.Bytes())
+			}
+			return
+		}
+	}
+	w := resp.NewWriter()
+	w.SetProto(target.protoVersion())
+	switch {
+	case target.protoVersion() == 3:
+		w.Push(2)
+		w.BulkString("invalidate")
+	case target != c && target.subscribedTo(invalidateChannel):
+		w.Push(3)
+		w.BulkString("message")
+		w.BulkString(invalidateChannel)
+	default:
+		return // RESP2 without a redirect cannot receive pushes
+	}
+	if all {
+		w.Null()
+	} else {
+		w.Array(len(keys))
+		for _, k := range keys {
+			w.BulkString(k)
+		}
+	}
+	target.push(w.Bytes())
+}
+
+func (s *Server) clientByID(id uint64) *Client {
+	s.clientsMu.Lock()
+	defer s.clientsMu.Unlock()
+	return s.clients[id]
+}
+
+// subscribedTo reports whether the client subscribed to a channel.
+func (c *Client) subscribedTo(channel string) bool {
+	c.s.pubsub.mu.RLock()
+	defer c.s.pubsub.mu.RUnlock()
+	_, ok := c.subs[kindChannel][channel]
+	return ok
+}
+
+// trackingStats are INFO's tracking_clients, tracking_total_keys and
+// tracking_total_prefixes.
+func (t *tracking) stats() (clients, keys, prefixes int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.clients), len(t.keys), len(t.prefixes)
+}
