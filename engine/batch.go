@@ -115,4 +115,5 @@ func (c *Client) commitBatch() {
 	s.world.RUnlock()
 	b.x.modified, b.x.events, b.x.ready = b.modified, b.events, b.ready
 	s.afterWrite(b.x)
+	c.sendPendingInvalidations()
 }

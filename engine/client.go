@@ -55,7 +55,8 @@ type Client struct {
 
 	ctx Ctx // reused by every command the client runs itself
 
-	track trackState // CLIENT TRACKING; guarded by the tracking table's lock
+	track                trackState // CLIENT TRACKING; guarded by the tracking table's lock
+	pendingInvalidations [][]string // of the client's own writes, sent after its reply
 
 	replyMode int         // CLIENT REPLY
 	noEvict   atomic.Bool // CLIENT NO-EVICT
@@ -206,14 +207,15 @@ func (c *Client) push(b []byte) {
 // publisher. Under appendfsync always the writer first waits until every
 // write the buffered replies may reflect is on disk.
 type output struct {
-	c        *Client
-	mu       sync.Mutex
-	buf      []byte
-	spare    []byte
-	need     uint64 // commits the buffered replies may reflect
-	flushing bool
-	idle     sync.Cond // signalled when a flush ends
-	closed   bool
+	c         *Client
+	mu        sync.Mutex
+	buf       []byte
+	spare     []byte
+	need      uint64 // commits the buffered replies may reflect
+	flushing  bool
+	idle      sync.Cond // signalled when a flush ends
+	closed    bool
+	softSince time.Time // since when the soft output limit is exceeded
 }
 
 func (o *output) append(b []byte, need uint64) {
@@ -223,8 +225,39 @@ func (o *output) append(b []byte, need uint64) {
 		if need > o.need {
 			o.need = need
 		}
+		if o.overLimit() {
+			o.closed, o.buf = true, nil
+			o.mu.Unlock()
+			o.c.s.log.Warningf("Client id=%d addr=%s scheduled to be closed ASAP for overcoming of output buffer limits.", o.c.id, o.c.conn.RemoteAddr())
+			o.c.kill()
+			return
+		}
 	}
 	o.mu.Unlock()
+}
+
+// overLimit applies client-output-buffer-limit to the bytes waiting: over
+// the hard limit at once, over the soft limit for too long. The caller
+// holds o.mu.
+func (o *output) overLimit() bool {
+	limits := o.c.s.conf().outputLimits
+	l := limits.normal
+	if o.c.subscribed() {
+		l = limits.pubsub
+	}
+	n := int64(len(o.buf))
+	if l.hard > 0 && n > l.hard {
+		return true
+	}
+	if l.soft > 0 && n > l.soft {
+		now := time.Now()
+		if o.softSince.IsZero() {
+			o.softSince = now
+		}
+		return now.Sub(o.softSince) >= l.softFor
+	}
+	o.softSince = time.Time{}
+	return false
 }
 
 // pending is the number of bytes waiting to be written.

@@ -186,7 +186,9 @@ func (c *Client) Exec(args [][]byte, more bool) {
 		s.call(x)
 	}
 	c.applyReplyMode(mark, cmd)
+	c.endOfCommand(cmd)
 	c.emit()
+	c.sendPendingInvalidations()
 }
 
 // newCtx readies the client's reusable Ctx for a command. Nothing may keep
@@ -374,6 +376,7 @@ func (s *Server) afterWrite(x *Ctx) {
 		s.publishEvents(x.events)
 	}
 	if len(x.modified) > 0 {
+		s.invalidate(x.c, x.modified)
 		s.blocking.signal(s, x.modified)
 	}
 	if len(x.ready) > 0 {

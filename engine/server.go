@@ -4,6 +4,8 @@
 package engine
 
 import (
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,7 +46,7 @@ type Server struct {
 
 	monitorsMu sync.Mutex
 	monitors   map[*Client]struct{}
-	notify   atomic.Pointer[notifyFlags]
+	notify     atomic.Pointer[notifyFlags]
 
 	clientsMu sync.Mutex
 	clients   map[uint64]*Client
@@ -78,6 +80,35 @@ type settings struct {
 	hz            int
 	maxClients    int64
 	databases     int
+	outputLimits  outputLimits
+}
+
+// outputLimits is client-output-buffer-limit for the client classes Cairn
+// has (no replicas).
+type outputLimits struct{ normal, pubsub outputLimit }
+
+type outputLimit struct {
+	hard, soft int64
+	softFor    time.Duration
+}
+
+// parseOutputLimits reads "normal 0 0 0 slave ... pubsub 33554432 8388608 60".
+func parseOutputLimits(v string) outputLimits {
+	var l outputLimits
+	f := strings.Fields(v)
+	for i := 0; i+3 < len(f); i += 4 {
+		hard, _ := strconv.ParseInt(f[i+1], 10, 64)
+		soft, _ := strconv.ParseInt(f[i+2], 10, 64)
+		secs, _ := strconv.ParseInt(f[i+3], 10, 64)
+		limit := outputLimit{hard, soft, time.Duration(secs) * time.Second}
+		switch f[i] {
+		case "normal":
+			l.normal = limit
+		case "pubsub":
+			l.pubsub = limit
+		}
+	}
+	return l
 }
 
 // New builds a server over an open store. configFile and dataDir are
@@ -104,7 +135,7 @@ func New(store *storage.Store, cfg Config, log *rlog.Logger, configFile, dataDir
 	s.loadSettings()
 	s.loadNotify()
 	cfg.OnSet("notify-keyspace-events", func(string) error { s.loadNotify(); return nil })
-	for _, name := range []string{"requirepass", "proto-max-bulk-len", "slowlog-log-slower-than", "slowlog-max-len", "hz", "maxclients"} {
+	for _, name := range []string{"requirepass", "proto-max-bulk-len", "slowlog-log-slower-than", "slowlog-max-len", "hz", "maxclients", "client-output-buffer-limit"} {
 		cfg.OnSet(name, func(string) error { s.loadSettings(); return nil })
 	}
 	cfg.OnSet("appendfsync", func(v string) error { store.SetFsync(parseFsync(v)); return nil })
@@ -135,6 +166,7 @@ func (s *Server) loadSettings() {
 		hz:            hz,
 		maxClients:    s.cfg.Int("maxclients"),
 		databases:     s.store.Databases(),
+		outputLimits:  parseOutputLimits(s.cfg.String("client-output-buffer-limit")),
 	})
 }
 

@@ -29,7 +29,14 @@ type trackState struct {
 	redirect                         uint64
 	prefixes                         []string
 	caching                          int // CLIENT CACHING for the next command: 1 yes, -1 no
-	cachingSet                       bool
+}
+
+// endOfCommand ends the effect of CLIENT CACHING, which covers the one
+// command after it (a whole MULTI/EXEC counts as one).
+func (c *Client) endOfCommand(cmd *command) {
+	if c.track.caching != 0 && cmd.name != "client|caching" && c.multi == nil {
+		c.track.caching = 0
+	}
 }
 
 // tracking is the server's tracking table.
@@ -193,7 +200,6 @@ func cmdClientCaching(x *Ctx) {
 		x.fail(errSyntax)
 		return
 	}
-	t.cachingSet = true
 	x.w.OK()
 }
 
@@ -268,12 +274,7 @@ func (s *Server) rememberReads(x *Ctx) {
 	if c == nil || !t.on {
 		return
 	}
-	caching := t.caching
-	if t.cachingSet && x.cmd.name != "client|caching" {
-		// CLIENT CACHING applies to the one command that follows it.
-		t.caching, t.cachingSet = 0, false
-	}
-	if t.bcast || !x.cmd.readonly || (t.optin && caching != 1) || (t.optout && caching == -1) {
+	if t.bcast || !x.cmd.readonly || (t.optin && t.caching != 1) || (t.optout && t.caching == -1) {
 		return
 	}
 	keys, ok := x.keyArgs()
@@ -300,40 +301,51 @@ func (s *Server) invalidate(writer *Client, mods []keyRef) {
 		t.mu.Unlock()
 		return
 	}
+	// Redis sends one message per key to clients that read it, and one per
+	// prefix with all its written keys to BCAST clients.
 	type note struct {
 		c        *Client
 		redirect uint64
+		prefix   string
 		keys     []string
 	}
 	var notes []note
-	add := func(id uint64, key string) {
+	add := func(id uint64, key, prefix string, bcast bool) {
 		c := t.clients[id]
 		if c == nil || (c == writer && c.track.noloop) {
 			return
 		}
-		for i := range notes {
-			if notes[i].c == c {
-				notes[i].keys = append(notes[i].keys, key)
-				return
+		if bcast {
+			for i := range notes {
+				if notes[i].c == c && notes[i].prefix == prefix {
+					notes[i].keys = append(notes[i].keys, key)
+					return
+				}
 			}
 		}
-		notes = append(notes, note{c, c.track.redirect, []string{key}})
+		notes = append(notes, note{c, c.track.redirect, prefix, []string{key}})
 	}
 	for _, m := range mods {
 		for id := range t.keys[m.key] {
-			add(id, m.key)
+			add(id, m.key, "", false)
 		}
 		delete(t.keys, m.key)
 		for p, ids := range t.prefixes {
 			if strings.HasPrefix(m.key, p) {
 				for id := range ids {
-					add(id, m.key)
+					add(id, m.key, p, true)
 				}
 			}
 		}
 	}
 	t.mu.Unlock()
 	for _, n := range notes {
+		if n.c == writer {
+			// The writer hears of its own writes after its reply (Redis
+			// defers them so they never split a reply).
+			writer.pendingInvalidations = append(writer.pendingInvalidations, n.keys)
+			continue
+		}
 		s.sendInvalidation(n.c, n.redirect, n.keys, false)
 	}
 }
@@ -420,4 +432,16 @@ func (t *tracking) stats() (clients, keys, prefixes int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return len(t.clients), len(t.keys), len(t.prefixes)
+}
+
+// sendPendingInvalidations delivers the invalidations of the client's own
+// writes, once its reply is out.
+func (c *Client) sendPendingInvalidations() {
+	if len(c.pendingInvalidations) == 0 {
+		return
+	}
+	for _, keys := range c.pendingInvalidations {
+		c.s.sendInvalidation(c, c.track.redirect, keys, false)
+	}
+	c.pendingInvalidations = c.pendingInvalidations[:0]
 }

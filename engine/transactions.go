@@ -85,6 +85,7 @@ func cmdExec(x *Ctx) {
 	for _, q := range m.queue {
 		sub := &Ctx{s: x.s, c: c, cmd: q.cmd, args: q.args, w: x.w, db: c.dbIndex(), now: unixMilli(), txn: x.tx(), shared: true}
 		x.s.runBody(sub, func() { q.cmd.run(sub) })
+		x.s.rememberReads(sub)
 		x.modified = append(x.modified, sub.modified...)
 		x.events = append(x.events, sub.events...)
 		x.ready = append(x.ready, sub.ready...)

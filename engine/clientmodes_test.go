@@ -1,0 +1,141 @@
+package engine_test
+
+import (
+	"net"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cairndb/cairn/cairntest"
+)
+
+func TestClientReplyDifferential(t *testing.T) {
+	d := cairntest.NewDiffer(t)
+	d.Redis.Send("CLIENT", "REPLY", "OFF")
+	d.Cairn.Send("CLIENT", "REPLY", "OFF")
+	d.Redis.Send("SET", "a", "1")
+	d.Cairn.Send("SET", "a", "1")
+	d.Redis.Send("CLIENT", "REPLY", "SKIP")
+	d.Cairn.Send("CLIENT", "REPLY", "SKIP")
+	d.Do("CLIENT", "REPLY", "ON")
+	d.Redis.Send("CLIENT", "REPLY", "SKIP")
+	d.Cairn.Send("CLIENT", "REPLY", "SKIP")
+	d.Redis.Send("GET", "a")
+	d.Cairn.Send("GET", "a")
+	d.Run(`
+		get a
+		client reply foo
+		client no-evict maybe
+		client no-evict on
+		client pause abc
+		client pause -1
+		client pause 10 foo
+		client unpause
+	`)
+}
+
+func TestClientPause(t *testing.T) {
+	s := cairntest.StartCairn(t)
+	admin, other := cairntest.Dial(t, s.Addr), cairntest.Dial(t, s.Addr)
+	timed := func(args ...string) time.Duration {
+		start := time.Now()
+		other.Do(args...)
+		return time.Since(start)
+	}
+	admin.Do("CLIENT", "PAUSE", "300", "WRITE")
+	if d := timed("GET", "k"); d > 150*time.Millisecond {
+		t.Errorf("GET waited %v under a WRITE pause", d)
+	}
+	if d := timed("SET", "k", "v"); d < 200*time.Millisecond {
+		t.Errorf("SET ran after %v under a WRITE pause", d)
+	}
+	admin.Do("CLIENT", "PAUSE", "5000", "ALL")
+	unpauser := cairntest.Dial(t, s.Addr)
+	go func() {
+		time.Sleep(200 * time.Millisecond)
+		unpauser.Send("CLIENT", "UNPAUSE")
+	}()
+	if d := timed("PING"); d < 150*time.Millisecond || d > 3*time.Second {
+		t.Errorf("PING under an ALL pause returned after %v; want it held until UNPAUSE", d)
+	}
+}
+
+// MONITOR lines have Redis's shape and quoting; passwords are redacted.
+func TestMonitorFormat(t *testing.T) {
+	d := cairntest.NewDiffer(t)
+	monR, monC := cairntest.Dial(t, d.RedisServer.Addr), cairntest.Dial(t, d.CairnServer.Addr)
+	monR.Do("MONITOR")
+	monC.Do("MONITOR")
+	d.Do("SET", "a b", "x\ny\x01\"")
+	d.Do("AUTH", "secret")
+	d.Do("CONFIG", "GET", "maxclients") // admin: not shown
+	d.Do("GET", "a b")
+	// The timestamp and the client's port differ; the rest must not.
+	norm := regexp.MustCompile(`^\+\d+\.\d{6} \[0 127\.0\.0\.1:\d+\]`)
+	for i := 0; i < 3; i++ {
+		r, _ := monR.ReadTimeout(time.Second)
+		c, _ := monC.ReadTimeout(time.Second)
+		if !norm.MatchString(c) {
+			t.Errorf("MONITOR line %q does not start like Redis's", c)
+		}
+		if a, b := norm.ReplaceAllString(r, ""), norm.ReplaceAllString(c, ""); a != b {
+			t.Errorf("MONITOR line:\n redis: %q\n cairn: %q", r, c)
+		}
+	}
+}
+
+// A subscriber that does not read is cut off by client-output-buffer-limit
+// pubsub instead of growing the server's memory without bound.
+func TestSlowSubscriberDisconnected(t *testing.T) {
+	s := cairntest.StartCairn(t, "--client-output-buffer-limit", "pubsub 1mb 256kb 1")
+	slow, err := net.Dial("tcp", s.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	slow.Write([]byte("SUBSCRIBE ch\r\n"))
+	time.Sleep(100 * time.Millisecond)
+	pub := cairntest.Dial(t, s.Addr)
+	msg := strings.Repeat("x", 64<<10)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if pub.Do("PUBLISH", "ch", msg) == ":0\r\n" {
+			break // the subscriber is gone
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the non-reading subscriber was never disconnected")
+		}
+	}
+	if list := pub.Do("CLIENT", "LIST", "TYPE", "pubsub"); strings.Contains(list, "sub=1") {
+		t.Errorf("the subscriber is still listed: %q", list)
+	}
+}
+
+func TestIdleTimeout(t *testing.T) {
+	s := cairntest.StartCairn(t, "--timeout", "1")
+	idle, sub := cairntest.Dial(t, s.Addr), cairntest.Dial(t, s.Addr)
+	sub.Do("SUBSCRIBE", "ch")
+	time.Sleep(2500 * time.Millisecond)
+	if _, open := idle.ReadTimeout(100 * time.Millisecond); open {
+		t.Fatal("unexpected data on the idle connection")
+	}
+	idle.Send("PING")
+	if reply, ok := idle.ReadTimeout(time.Second); ok {
+		t.Errorf("an idle client past the timeout still got %q", reply)
+	}
+	if reply := sub.Do("PING"); reply != "*2\r\n$4\r\npong\r\n$0\r\n\r\n" {
+		t.Errorf("a subscriber was timed out (PING got %q)", reply)
+	}
+}
+
+func TestMaxClients(t *testing.T) {
+	s := cairntest.StartCairn(t, "--maxclients", "2")
+	a, b := cairntest.Dial(t, s.Addr), cairntest.Dial(t, s.Addr)
+	a.Do("PING")
+	b.Do("PING")
+	c := cairntest.Dial(t, s.Addr)
+	if reply, _ := c.ReadTimeout(time.Second); reply != "-ERR max number of clients reached\r\n" {
+		t.Errorf("third client got %q", reply)
+	}
+}

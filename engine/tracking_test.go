@@ -1,0 +1,165 @@
+package engine_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/cairndb/cairn/cairntest"
+	"github.com/redis/rueidis"
+)
+
+// The invalidation messages of client-side caching are byte for byte
+// Redis's: default mode over RESP3, BCAST with prefixes, NOLOOP, OPTIN with
+// CLIENT CACHING, redirection to a RESP2 subscriber, and FLUSHALL.
+func TestTrackingDifferential(t *testing.T) {
+	r := cairntest.StartRedis(t)
+	c := cairntest.StartCairn(t)
+	type pair struct{ redis, cairn *cairntest.Conn }
+	dial := func() pair { return pair{cairntest.Dial(t, r.Addr), cairntest.Dial(t, c.Addr)} }
+	do := func(p pair, args ...string) {
+		t.Helper()
+		want, got := p.redis.Do(args...), p.cairn.Do(args...)
+		if want != got {
+			t.Errorf("%q:\n redis: %q\n cairn: %q", args, want, got)
+		}
+	}
+	expect := func(p pair) {
+		t.Helper()
+		want, wok := p.redis.ReadTimeout(time.Second)
+		got, gok := p.cairn.ReadTimeout(time.Second)
+		if want != got || wok != gok {
+			t.Errorf("push:\n redis: %q (%v)\n cairn: %q (%v)", want, wok, got, gok)
+		}
+	}
+	quiet := func(p pair) {
+		t.Helper()
+		if msg, ok := p.cairn.ReadTimeout(200 * time.Millisecond); ok {
+			t.Errorf("unexpected message from Cairn: %q", msg)
+		}
+	}
+	reader, writer := dial(), dial()
+	reader.redis.Do("HELLO", "3")
+	reader.cairn.Do("HELLO", "3")
+	do(reader, "CLIENT", "TRACKING", "on")
+	do(reader, "GET", "k1")
+	do(reader, "MGET", "k2", "k3")
+	do(writer, "SET", "k1", "v")
+	expect(reader)
+	do(writer, "MSET", "k2", "v", "k3", "v")
+	expect(reader)
+	expect(reader)
+	do(writer, "SET", "k1", "again") // not read since: no message
+	quiet(reader)
+	do(reader, "GET", "k1")
+	do(reader, "SET", "k1", "mine") // the reader's own write invalidates too
+	expect(reader)
+	do(reader, "CLIENT", "TRACKINGINFO")
+	do(reader, "CLIENT", "TRACKING", "off")
+
+	do(reader, "CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "user:", "NOLOOP")
+	do(writer, "SET", "user:1", "x")
+	expect(reader)
+	do(writer, "SET", "other", "x")
+	do(reader, "SET", "user:2", "x") // NOLOOP: not told of its own writes
+	quiet(reader)
+	do(reader, "CLIENT", "TRACKINGINFO")
+	do(reader, "CLIENT", "TRACKING", "off")
+
+	do(reader, "CLIENT", "TRACKING", "on", "OPTIN")
+	do(reader, "GET", "a")
+	do(reader, "CLIENT", "CACHING", "yes")
+	do(reader, "GET", "b")
+	do(writer, "MSET", "a", "1", "b", "1")
+	expect(reader) // only b was cached
+	quiet(reader)
+	do(reader, "CLIENT", "TRACKING", "off")
+
+	// A RESP2 client redirecting to a subscriber of __redis__:invalidate.
+	sub := dial()
+	sub.redis.Send("SUBSCRIBE", "__redis__:invalidate")
+	sub.cairn.Send("SUBSCRIBE", "__redis__:invalidate")
+	expect(sub)
+	rid, cid := idOf(t, sub.redis, r.Addr), idOf(t, sub.cairn, c.Addr)
+	p2 := dial()
+	if w, g := p2.redis.Do("CLIENT", "TRACKING", "on", "REDIRECT", rid), p2.cairn.Do("CLIENT", "TRACKING", "on", "REDIRECT", cid); w != g {
+		t.Fatalf("redirect: %q vs %q", w, g)
+	}
+	do(p2, "GET", "r")
+	do(writer, "SET", "r", "1")
+	expect(sub)
+	do(p2, "GET", "r")
+	do(writer, "FLUSHALL")
+	expect(sub)
+}
+
+// idOf finds the CLIENT ID of a subscribed connection through CLIENT LIST
+// (a subscribed RESP2 connection cannot run CLIENT ID itself).
+func idOf(t *testing.T, sub *cairntest.Conn, addr string) string {
+	t.Helper()
+	admin := cairntest.Dial(t, addr)
+	list := admin.Do("CLIENT", "LIST", "TYPE", "pubsub")
+	var id string
+	for i := 0; i+3 < len(list); i++ {
+		if list[i:i+3] == "id=" {
+			j := i + 3
+			for j < len(list) && list[j] != ' ' {
+				j++
+			}
+			id = list[i+3 : j]
+			break
+		}
+	}
+	if id == "" {
+		t.Fatalf("no pubsub client in %q", list)
+	}
+	return id
+}
+
+// rueidis's client-side caching (RESP3 tracking) sees invalidations made
+// by other clients.
+func TestRueidisClientSideCaching(t *testing.T) {
+	s := cairntest.StartCairn(t)
+	ctx := context.Background()
+	client, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{s.Addr}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	other, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{s.Addr}, DisableCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if err := other.Do(ctx, other.B().Set().Key("k").Value("v1").Build()).Error(); err != nil {
+		t.Fatal(err)
+	}
+	get := func() (string, bool) {
+		resp := client.DoCache(ctx, client.B().Get().Key("k").Cache(), time.Minute)
+		v, err := resp.ToString()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v, resp.IsCacheHit()
+	}
+	if v, hit := get(); v != "v1" || hit {
+		t.Fatalf("first read = %q (cache hit %v)", v, hit)
+	}
+	if v, hit := get(); v != "v1" || !hit {
+		t.Fatalf("second read = %q (cache hit %v), want a cache hit", v, hit)
+	}
+	if err := other.Do(ctx, other.B().Set().Key("k").Value("v2").Build()).Error(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		v, _ := get()
+		if v == "v2" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the cached value stayed %q after another client's SET", v)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
