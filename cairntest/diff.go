@@ -20,11 +20,12 @@ type Differ struct {
 }
 
 // NewDiffer starts a fresh Cairn and a fresh Redis (skipping the test when
-// Redis is not installed) and connects to both.
-func NewDiffer(t testing.TB) *Differ {
+// Redis is not installed), both with the given directives, and connects to
+// both.
+func NewDiffer(t testing.TB, directives ...string) *Differ {
 	t.Helper()
-	r := StartRedis(t)
-	c := StartCairn(t)
+	r := StartRedis(t, directives...)
+	c := StartCairn(t, directives...)
 	return &Differ{t: t, Cairn: Dial(t, c.Addr), Redis: Dial(t, r.Addr), CairnServer: c, RedisServer: r}
 }
 

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -111,6 +112,13 @@ func (s *Server) TooManyClients() bool {
 // mode on and no password for the default user.
 func (s *Server) ProtectedMode() bool {
 	return s.cfg.Bool("protected-mode") && s.conf().requirePass == ""
+}
+
+// isLocal reports whether the client connects from the loopback interface
+// or a unix socket (enable-debug-command local).
+func (c *Client) isLocal() bool {
+	addr := c.conn.RemoteAddr()
+	return strings.HasPrefix(addr, "127.") || strings.HasPrefix(addr, "[::1]") || strings.HasPrefix(addr, "/")
 }
 
 // ID is the client id CLIENT ID reports.

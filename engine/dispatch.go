@@ -18,11 +18,12 @@ type command struct {
 	lock  lockMode
 	subs  map[string]*command
 	stats cmdStats
+	hist  histogram // LATENCY HISTOGRAM and INFO latencystats
 
 	noAuth, write, readonly, denyOOM, noMulti, blocking bool
 	skipMonitor, pausedOnWrite                          bool
-	txControl                                 bool // runs at once inside MULTI (EXEC, DISCARD, ...)
-	subscriberOK                              bool // allowed in RESP2 subscriber mode
+	txControl                                           bool // runs at once inside MULTI (EXEC, DISCARD, ...)
+	subscriberOK                                        bool // allowed in RESP2 subscriber mode
 }
 
 // txControlCommands run immediately even inside MULTI.
@@ -239,6 +240,12 @@ func (s *Server) call(x *Ctx) {
 func (s *Server) account(x *Ctx, elapsed time.Duration) {
 	st := &x.cmd.stats
 	st.usec.Add(elapsed.Microseconds())
+	x.cmd.hist.record(elapsed)
+	event := "command"
+	if x.cmd.spec.HasFlag("fast") {
+		event = "fast-command"
+	}
+	s.latency.record(event, elapsed.Milliseconds(), s.conf().latencyThreshold)
 	if x.failed {
 		st.failed.Add(1)
 	}

@@ -37,6 +37,7 @@ var infoSections = []struct {
 	{"modules", true, func(*Server, *strings.Builder) {}},
 	{"commandstats", false, (*Server).infoCommandStats},
 	{"errorstats", true, (*Server).infoErrorStats},
+	{"latencystats", false, (*Server).infoLatencyStats},
 	{"cluster", true, func(_ *Server, b *strings.Builder) { b.WriteString("cluster_enabled:0\r\n") }},
 	{"keyspace", true, (*Server).infoKeyspace},
 	{"storage", true, (*Server).infoStorage},
@@ -244,6 +245,21 @@ func (s *Server) eachCommand(fn func(*command)) {
 		for _, sub := range c.subs {
 			fn(sub)
 		}
+	}
+}
+
+func (s *Server) infoLatencyStats(b *strings.Builder) {
+	var lines []string
+	s.eachCommand(func(c *command) {
+		if c.stats.calls.Load() == 0 {
+			return
+		}
+		p := c.hist.percentiles(0.5, 0.99, 0.999)
+		lines = append(lines, fmt.Sprintf("latency_percentiles_usec_%s:p50=%.3f,p99=%.3f,p99.9=%.3f\r\n", c.name, p[0], p[1], p[2]))
+	})
+	sort.Strings(lines)
+	for _, l := range lines {
+		b.WriteString(l)
 	}
 }
 

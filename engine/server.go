@@ -43,6 +43,9 @@ type Server struct {
 	blocking *blocking
 	tracking *tracking
 	pause    pauseState
+	latency  latencyMonitor
+
+	activeExpire atomic.Bool // DEBUG SET-ACTIVE-EXPIRE turns it off
 
 	monitorsMu sync.Mutex
 	monitors   map[*Client]struct{}
@@ -73,14 +76,15 @@ type Server struct {
 
 // settings caches configuration values the hot paths read.
 type settings struct {
-	requirePass   string
-	maxBulk       int64
-	slowlogSlower int64
-	slowlogMaxLen int64
-	hz            int
-	maxClients    int64
-	databases     int
-	outputLimits  outputLimits
+	requirePass      string
+	maxBulk          int64
+	slowlogSlower    int64
+	slowlogMaxLen    int64
+	hz               int
+	maxClients       int64
+	databases        int
+	outputLimits     outputLimits
+	latencyThreshold int64
 }
 
 // outputLimits is client-output-buffer-limit for the client classes Cairn
@@ -132,10 +136,11 @@ func New(store *storage.Store, cfg Config, log *rlog.Logger, configFile, dataDir
 		dataDir:    dataDir,
 	}
 	s.lastSave.Store(time.Now().Unix())
+	s.activeExpire.Store(true)
 	s.loadSettings()
 	s.loadNotify()
 	cfg.OnSet("notify-keyspace-events", func(string) error { s.loadNotify(); return nil })
-	for _, name := range []string{"requirepass", "proto-max-bulk-len", "slowlog-log-slower-than", "slowlog-max-len", "hz", "maxclients", "client-output-buffer-limit"} {
+	for _, name := range []string{"requirepass", "proto-max-bulk-len", "slowlog-log-slower-than", "slowlog-max-len", "hz", "maxclients", "client-output-buffer-limit", "latency-monitor-threshold"} {
 		cfg.OnSet(name, func(string) error { s.loadSettings(); return nil })
 	}
 	cfg.OnSet("appendfsync", func(v string) error { store.SetFsync(parseFsync(v)); return nil })
@@ -159,14 +164,15 @@ func (s *Server) loadSettings() {
 		hz = 1
 	}
 	s.settings.Store(&settings{
-		requirePass:   s.cfg.String("requirepass"),
-		maxBulk:       s.cfg.Int("proto-max-bulk-len"),
-		slowlogSlower: s.cfg.Int("slowlog-log-slower-than"),
-		slowlogMaxLen: s.cfg.Int("slowlog-max-len"),
-		hz:            hz,
-		maxClients:    s.cfg.Int("maxclients"),
-		databases:     s.store.Databases(),
-		outputLimits:  parseOutputLimits(s.cfg.String("client-output-buffer-limit")),
+		requirePass:      s.cfg.String("requirepass"),
+		maxBulk:          s.cfg.Int("proto-max-bulk-len"),
+		slowlogSlower:    s.cfg.Int("slowlog-log-slower-than"),
+		slowlogMaxLen:    s.cfg.Int("slowlog-max-len"),
+		hz:               hz,
+		maxClients:       s.cfg.Int("maxclients"),
+		databases:        s.store.Databases(),
+		outputLimits:     parseOutputLimits(s.cfg.String("client-output-buffer-limit")),
+		latencyThreshold: s.cfg.Int("latency-monitor-threshold"),
 	})
 }
 
@@ -205,8 +211,10 @@ func (s *Server) cron() {
 		}
 		s.store.Tick()
 		s.opsRate.sample(s.stats.commandsProcessed.Load())
-		if !s.pause.active() {
+		if !s.pause.active() && s.activeExpire.Load() {
+			start := time.Now()
 			s.activeExpireCycle(time.Second / time.Duration(hz) / 4)
+			s.latency.record("expire-cycle", time.Since(start).Milliseconds(), s.conf().latencyThreshold)
 		}
 	}
 }

@@ -158,6 +158,7 @@ func cmdConfigResetStat(x *Ctx) {
 		c.stats.usec.Store(0)
 		c.stats.rejected.Store(0)
 		c.stats.failed.Store(0)
+		c.hist.reset()
 	})
 	x.s.peakMemory.Store(0)
 	x.w.OK()

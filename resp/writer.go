@@ -113,6 +113,10 @@ func (w *Writer) Push(n int) {
 	w.buf = redcon.AppendArray(w.buf, n)
 }
 
+// Attribute starts an attribute of n pairs that precedes a reply; RESP2
+// has no attributes, so there the caller must not write its pairs either.
+func (w *Writer) Attribute(n int) { w.buf = appendHeader(w.buf, '|', int64(n)) }
+
 // Bool writes a boolean (:1 / :0 in RESP2).
 func (w *Writer) Bool(b bool) {
 	if w.proto == 3 {

@@ -1,0 +1,223 @@
+package engine
+
+import (
+	"fmt"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/cairndb/cairn/storage"
+)
+
+func init() {
+	register(
+		cmdDef{name: "memory|usage", run: cmdMemoryUsage},
+		cmdDef{name: "memory|stats", run: cmdMemoryStats},
+		cmdDef{name: "memory|doctor", run: cmdMemoryDoctor},
+		cmdDef{name: "memory|malloc-stats", run: func(x *Ctx) { x.w.Verbatim("txt", "Stats not supported for the current allocator\n") }},
+		cmdDef{name: "memory|purge", run: func(x *Ctx) { debug.FreeOSMemory(); x.w.OK() }},
+		cmdDef{name: "memory|help", run: func(x *Ctx) { x.helpReply("memory") }},
+		cmdDef{name: "debug", run: cmdDebug},
+	)
+}
+
+// cmdMemoryUsage estimates what a key costs in memory were it all loaded:
+// its key, meta record and, for collections, its elements as counted.
+// Cairn keeps collections on disk, so this is what Redis would report more
+// than what Cairn holds.
+func cmdMemoryUsage(x *Ctx) {
+	if len(x.args) != 3 && !(len(x.args) == 5 && eq(x.args[3], "samples")) {
+		x.fail(errSyntax)
+		return
+	}
+	if len(x.args) == 5 {
+		if _, ok := x.intArg(4); !ok {
+			return
+		}
+	}
+	m := x.lookup(x.db, x.args[2])
+	if m == nil {
+		x.w.Null()
+		return
+	}
+	x.w.Int(memoryUsage(x.args[2], m))
+}
+
+func memoryUsage(key []byte, m *storage.Meta) int64 {
+	size := int64(len(key)) + 56 // dict entry, key header, object header
+	switch m.Type {
+	case storage.TypeString:
+		return size + max(m.Count, int64(len(m.Value))) + 8
+	default:
+		return size + 64 + m.Count*32 + int64(len(m.Ext))
+	}
+}
+
+func cmdMemoryStats(x *Ctx) {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	used := int64(ms.HeapAlloc + ms.StackInuse)
+	cacheUsed, _, _, _, _ := x.s.store.CacheStats()
+	keys := int64(0)
+	for db := 0; db < x.s.conf().databases; db++ {
+		n, _, _ := x.s.store.KeyStats(db)
+		keys += n
+	}
+	perKey := int64(0)
+	if keys > 0 {
+		perKey = cacheUsed / keys
+	}
+	type kv struct {
+		k string
+		v any
+	}
+	fields := []kv{
+		{"peak.allocated", x.s.notePeak(used)}, {"total.allocated", used}, {"startup.allocated", int64(0)},
+		{"replication.backlog", int64(0)}, {"clients.slaves", int64(0)}, {"clients.normal", int64(0)},
+		{"cluster.links", int64(0)}, {"aof.buffer", int64(0)}, {"lua.caches", int64(0)}, {"functions.caches", int64(0)},
+		{"overhead.total", used - cacheUsed}, {"keys.count", keys}, {"keys.bytes-per-key", perKey},
+		{"dataset.bytes", cacheUsed}, {"dataset.percentage", float64(cacheUsed) * 100 / float64(max(used, 1))},
+		{"peak.percentage", float64(used) * 100 / float64(max(x.s.peakMemory.Load(), 1))},
+		{"fragmentation", float64(ms.Sys-ms.HeapReleased) / float64(max(used, 1))},
+	}
+	x.w.Map(len(fields))
+	for _, f := range fields {
+		x.w.BulkString(f.k)
+		switch v := f.v.(type) {
+		case int64:
+			x.w.Int(v)
+		case float64:
+			x.w.Double(v)
+		}
+	}
+}
+
+func cmdMemoryDoctor(x *Ctx) {
+	// The process always holds Pebble's buffers; what Redis measures here is
+	// the dataset in memory, which for Cairn is the hot cache.
+	if used, _, _, _, _ := x.s.store.CacheStats(); used < 5<<20 {
+		x.w.Verbatim("txt", "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be back to our programming as soon as I finished rebooting.\n")
+		return
+	}
+	x.w.Verbatim("txt", "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.\n")
+}
+
+// cmdDebug implements the DEBUG subcommands tests and tools rely on, when
+// enable-debug-command allows it (Redis 7.0's default refuses DEBUG).
+func cmdDebug(x *Ctx) {
+	switch x.s.cfg.String("enable-debug-command") {
+	case "yes":
+	case "local":
+		if !x.c.isLocal() {
+			x.fail(debugRefused)
+			return
+		}
+	default:
+		x.fail(debugRefused)
+		return
+	}
+	sub := strings.ToLower(string(x.args[1]))
+	switch {
+	case sub == "help":
+		x.helpReply("debug")
+	case sub == "sleep" && len(x.args) == 3:
+		secs, ok := parseFloat(x.args[2])
+		if !ok {
+			x.fail(errNotFloat)
+			return
+		}
+		time.Sleep(time.Duration(secs * float64(time.Second)))
+		x.w.OK()
+	case sub == "object" && len(x.args) == 3:
+		m := x.lookup(x.db, x.args[2])
+		if m == nil {
+			x.fail(errNoSuchKey)
+			return
+		}
+		idle := x.s.store.IdleSeconds(x.db, x.args[2])
+		x.w.Simple(fmt.Sprintf("Value at:0x%012x refcount:1 encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d",
+			m.OID, x.s.encodingOf(m), memoryUsage(x.args[2], m), (time.Now().Unix()-idle)&(1<<24-1), idle))
+	case sub == "set-active-expire" && len(x.args) == 3:
+		on, ok := parseInt(x.args[2])
+		if !ok {
+			x.fail(errNotInt)
+			return
+		}
+		x.s.activeExpire.Store(on != 0)
+		x.w.OK()
+	case sub == "log" && len(x.args) == 3:
+		x.s.log.Warningf("DEBUG LOG: %s", x.args[2])
+		x.w.OK()
+	case sub == "error" && len(x.args) == 3:
+		x.fail(string(x.args[2]))
+	case sub == "protocol" && len(x.args) == 3:
+		debugProtocol(x, strings.ToLower(string(x.args[2])))
+	case sub == "jmap" || sub == "quicklist-packed-threshold" || sub == "set-skip-checksum-validation" || sub == "change-repl-id":
+		x.w.OK()
+	default:
+		x.failf("ERR unknown subcommand or wrong number of arguments for '%s'. Try DEBUG HELP.", x.args[1])
+	}
+}
+
+const debugRefused = `ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.`
+
+// debugProtocol replies a sample of each RESP3 type (DEBUG PROTOCOL), for
+// client library tests.
+func debugProtocol(x *Ctx, name string) {
+	w := x.w
+	switch name {
+	case "string":
+		w.BulkString("Hello World")
+	case "integer":
+		w.Int(12345)
+	case "double":
+		w.Double(3.141)
+	case "bignum":
+		w.BigNumber("1234567999999999999999999999999999999")
+	case "null":
+		w.Null()
+	case "array":
+		w.Array(3)
+		for i := int64(0); i < 3; i++ {
+			w.Int(i)
+		}
+	case "set":
+		w.Set(3)
+		for i := int64(0); i < 3; i++ {
+			w.Int(i)
+		}
+	case "map":
+		w.Map(3)
+		for i := int64(0); i < 3; i++ {
+			w.Int(i)
+			w.Bool(i == 1)
+		}
+	case "attrib":
+		if w.Proto() == 3 {
+			w.Attribute(1)
+			w.BulkString("key-popularity")
+			w.Array(2)
+			w.BulkString("key:123")
+			w.Int(90)
+		}
+		w.BulkString("Some real reply following the attribute")
+	case "push":
+		if w.Proto() < 3 {
+			x.fail("ERR RESP2 is not supported by this command")
+			return
+		}
+		w.Push(2)
+		w.BulkString("server-cpu-usage")
+		w.Int(42)
+		w.BulkString("Some real reply following the push reply")
+	case "verbatim":
+		w.Verbatim("txt", "This is a verbatim\nstring")
+	case "true":
+		w.Bool(true)
+	case "false":
+		w.Bool(false)
+	default:
+		x.fail("ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false")
+	}
+}
