@@ -46,6 +46,7 @@ var subVerbs = [...]struct{ sub, unsub, message string }{
 // databases, as in Redis.
 type pubsub struct {
 	mu   sync.RWMutex
+	seq  uint64 // orders subscriptions
 	subs [3]map[string]map[*Client]struct{} // by kind: name → subscribers
 }
 
@@ -57,8 +58,9 @@ func newPubsub() *pubsub {
 	return p
 }
 
-// clientSubs are one client's subscriptions by kind.
-type clientSubs [3]map[string]struct{}
+// clientSubs are one client's subscriptions by kind, each with the order
+// it was made in (UNSUBSCRIBE without arguments goes in that order).
+type clientSubs [3]map[string]uint64
 
 func (cs *clientSubs) total(kinds ...subKind) int {
 	n := 0
@@ -93,10 +95,11 @@ func subscribe(x *Ctx, kind subKind) {
 	for _, name := range x.args[1:] {
 		p.mu.Lock()
 		if x.c.subs[kind] == nil {
-			x.c.subs[kind] = make(map[string]struct{})
+			x.c.subs[kind] = make(map[string]uint64)
 		}
 		if _, ok := x.c.subs[kind][string(name)]; !ok {
-			x.c.subs[kind][string(name)] = struct{}{}
+			p.seq++
+			x.c.subs[kind][string(name)] = p.seq
 			x.c.nsubs.Add(1)
 			set := p.subs[kind][string(name)]
 			if set == nil {
@@ -119,11 +122,12 @@ func unsubscribe(x *Ctx, kind subKind) {
 	names := x.args[1:]
 	if len(names) == 0 {
 		p.mu.RLock()
-		for name := range x.c.subs[kind] {
+		subs := x.c.subs[kind]
+		for name := range subs {
 			names = append(names, []byte(name))
 		}
+		sort.Slice(names, func(i, j int) bool { return subs[string(names[i])] < subs[string(names[j])] })
 		p.mu.RUnlock()
-		sort.Slice(names, func(i, j int) bool { return string(names[i]) < string(names[j]) })
 		if len(names) == 0 {
 			x.w.Push(3)
 			x.w.BulkString(subVerbs[kind].unsub)

@@ -1,0 +1,110 @@
+package engine_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/cairndb/cairn/cairntest"
+	"github.com/redis/go-redis/v9"
+)
+
+func TestPubSubDifferential(t *testing.T) {
+	d := cairntest.NewDiffer(t)
+	r2, c2 := cairntest.Dial(t, d.RedisServer.Addr), cairntest.Dial(t, d.CairnServer.Addr)
+	both := func(args ...string) {
+		t.Helper()
+		want, got := r2.Do(args...), c2.Do(args...)
+		if want != got {
+			t.Errorf("%q:\n redis: %q\n cairn: %q", args, want, got)
+		}
+	}
+	expect := func() {
+		t.Helper()
+		want, _ := d.Redis.ReadTimeout(time.Second)
+		got, _ := d.Cairn.ReadTimeout(time.Second)
+		if want != got {
+			t.Errorf("message:\n redis: %q\n cairn: %q", want, got)
+		}
+	}
+	d.Do("SUBSCRIBE", "news", "sport")
+	expect() // second subscribe confirmation
+	d.Do("PSUBSCRIBE", "n*", "h[ae]llo", "x?z")
+	expect()
+	expect()
+	d.Run(`
+		get k
+		ping
+		ping hi
+	`)
+	both("PUBLISH", "news", "one")
+	expect() // message
+	expect() // pmessage n*
+	both("PUBLISH", "hallo", "two")
+	expect()
+	both("PUBLISH", "hillo", "nobody")
+	both("PUBLISH", "xyz", "three")
+	expect()
+	both("PUBSUB", "NUMSUB", "news", "sport", "none")
+	both("PUBSUB", "NUMPAT")
+	both("PUBSUB", "CHANNELS", "s*")
+	both("PUBSUB", "CHANNELS", "nomatch*")
+	d.Do("UNSUBSCRIBE", "news")
+	d.Do("PUNSUBSCRIBE")
+	expect()
+	expect()
+	d.Do("UNSUBSCRIBE")
+	d.Do("PUNSUBSCRIBE")
+	d.Do("SSUBSCRIBE", "shard")
+	both("SPUBLISH", "shard", "s1")
+	expect()
+	both("PUBSUB", "SHARDCHANNELS")
+	both("PUBSUB", "SHARDNUMSUB", "shard")
+	d.Do("SUNSUBSCRIBE")
+	d.Do("GET", "k") // back to normal mode
+	// RESP3: pushes on a normal connection.
+	d.Redis.Do("HELLO", "3") // the replies carry different client ids
+	d.Cairn.Do("HELLO", "3")
+	d.Do("SUBSCRIBE", "r3")
+	d.Do("GET", "k")
+	both("PUBLISH", "r3", "push")
+	expect()
+	d.Do("SET", "k", "v")
+}
+
+// Messages reach each subscriber in publish order, from many publishers.
+func TestPubSubOrder(t *testing.T) {
+	s := cairntest.StartCairn(t)
+	ctx := context.Background()
+	rdb := redis.NewClient(&redis.Options{Addr: s.Addr})
+	defer rdb.Close()
+	var subs []*redis.PubSub
+	for i := 0; i < 3; i++ {
+		sub := rdb.Subscribe(ctx, "ordered")
+		if _, err := sub.Receive(ctx); err != nil {
+			t.Fatal(err)
+		}
+		defer sub.Close()
+		subs = append(subs, sub)
+	}
+	const n = 2000
+	go func() {
+		for i := 0; i < n; i++ {
+			rdb.Publish(ctx, "ordered", fmt.Sprint(i))
+		}
+	}()
+	for _, sub := range subs {
+		ch := sub.Channel(redis.WithChannelSize(n))
+		for i := 0; i < n; i++ {
+			select {
+			case msg := <-ch:
+				if msg.Payload != fmt.Sprint(i) {
+					t.Fatalf("message %d arrived as %q", i, msg.Payload)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatalf("only %d of %d messages arrived", i, n)
+			}
+		}
+	}
+}
