@@ -46,7 +46,7 @@ var subVerbs = [...]struct{ sub, unsub, message string }{
 // databases, as in Redis.
 type pubsub struct {
 	mu   sync.RWMutex
-	seq  uint64 // orders subscriptions
+	seq  uint64                             // orders subscriptions
 	subs [3]map[string]map[*Client]struct{} // by kind: name → subscribers
 }
 
