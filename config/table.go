@@ -102,7 +102,7 @@ var directives = []directive{
 	{"dir", "", true, ".", protected, specialT(dirSpecial)},
 	{"disable-thp", "", false, "yes", immutable, boolT()},
 	{"dynamic-hz", "", false, "yes", 0, boolT()},
-	{"enable-debug-command", "", false, "no", immutable, enumT("no", "yes", "local")},
+	{"enable-debug-command", "", true, "no", immutable, enumT("no", "yes", "local")},
 	{"enable-module-command", "", false, "no", immutable, enumT("no", "yes", "local")},
 	{"enable-protected-configs", "", false, "no", immutable, enumT("no", "yes", "local")},
 	{"hash-max-listpack-entries", "hash-max-ziplist-entries", true, "512", 0, uintT(0, llongMax)},
