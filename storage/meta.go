@@ -48,7 +48,7 @@ type Meta struct {
 	Enc    byte   // type-specific encoding flag (0..63)
 	Expire int64  // unix ms deadline, 0 = none
 	OID    uint64 // object id of the elements, 0 = none
-	Count  int64  // number of elements (or bytes of a fragmented string)
+	Count  int64  // number of elements (fragment slots of a fragmented string)
 	Ext    []byte // type-specific fixed fields
 	Value  []byte // inline value of a string
 }
@@ -119,7 +119,7 @@ func decodeMeta(b []byte) (*Meta, error) {
 		m.Ext = append([]byte(nil), b[:extLen]...)
 	}
 	b = b[extLen:]
-	m.Value = append([]byte(nil), b...)
+	m.Value = append(make([]byte, 0, len(b)), b...) // non-nil: an empty string exists
 	return m, nil
 }
 

@@ -250,6 +250,12 @@ func (tx *Tx) Delete(oid uint64, sub []byte) {
 	tx.writeBatch().Delete(ElemKey(buf[:0], oid, sub), nil)
 }
 
+// DeleteRange removes the elements of object oid with subkeys in
+// [lower, upper) with one range tombstone, whatever their number.
+func (tx *Tx) DeleteRange(oid uint64, lower, upper []byte) {
+	tx.writeBatch().DeleteRange(ElemKey(nil, oid, lower), ElemKey(nil, oid, upper), nil)
+}
+
 // Iter iterates the elements of object oid with subkeys in [lower, upper);
 // nil bounds mean the whole object.
 func (tx *Tx) Iter(oid uint64, lower, upper []byte) (*Iter, error) {

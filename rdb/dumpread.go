@@ -1,0 +1,57 @@
+package rdb
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+)
+
+// ErrDumpFooter reports a DUMP payload whose version or checksum is wrong.
+var ErrDumpFooter = errors.New("DUMP payload version or checksum are wrong")
+
+// dumpFooter is the 2-byte RDB version and 8-byte CRC-64 after the value.
+const dumpFooter = 10
+
+// CheckDump verifies a DUMP payload's footer as Redis 7.0's RESTORE does:
+// a version it can read (at most 10) and a matching, non-zero CRC-64.
+func CheckDump(payload []byte) error {
+	if len(payload) < dumpFooter {
+		return ErrDumpFooter
+	}
+	footer := payload[len(payload)-dumpFooter:]
+	version := binary.LittleEndian.Uint16(footer)
+	crc := binary.LittleEndian.Uint64(footer[2:])
+	if version > Version || crc != CRC64(0, payload[:len(payload)-8]) {
+		return ErrDumpFooter
+	}
+	return nil
+}
+
+// DecodeDump opens the value of a DUMP payload whose footer CheckDump
+// accepted. Like RESTORE it ignores bytes between the value and the footer.
+func DecodeDump(payload []byte) (*Value, error) {
+	if err := CheckDump(payload); err != nil {
+		return nil, err
+	}
+	body := payload[:len(payload)-dumpFooter]
+	d := NewDecoder(bytes.NewReader(body))
+	d.version = int(binary.LittleEndian.Uint16(payload[len(payload)-dumpFooter:]))
+	t, err := d.in.readByte()
+	if err != nil {
+		return nil, d.wrap(err)
+	}
+	kind, ok := kindOf(t)
+	if !ok {
+		return nil, d.wrap(fmt.Errorf("%w: RDB type %d", ErrUnsupported, t))
+	}
+	v, err := d.openValue(t, kind)
+	if err != nil {
+		return nil, d.wrap(err)
+	}
+	return v, nil
+}
+
+// Drain reads the rest of a value, checking it; it reports the first
+// error in the data.
+func (v *Value) Drain() error { return v.drain() }
