@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,7 +34,7 @@ type waiter struct {
 	args  [][]byte // owned copy
 	db    int
 	keys  []string
-	retry func(y *Ctx) bool // the non-blocking attempt; true = it replied
+	retry func(y *Ctx, key []byte) bool // the attempt after key was written; true = it replied
 
 	mu           sync.Mutex // held while serving or cancelling
 	state        waiterState
@@ -64,6 +65,14 @@ func (x *Ctx) inTransaction() bool { return x.shared || x.c == nil }
 // called while the command still holds its key locks, right after finding
 // nothing to do, so no write can slip in between.
 func (x *Ctx) block(keys [][]byte, timeout time.Duration, retry func(y *Ctx) bool, timeoutReply func(w *resp.Writer)) {
+	x.blockOn(keys, timeout, func(y *Ctx, _ []byte) bool { return retry(y) }, timeoutReply)
+}
+
+// blockOn is block for commands that are served from the key that was
+// written, not from the first of their keys that holds something: a
+// BLPOP on k1 k2 woken by a write to k2 pops from k2, as in Redis, even
+// if k1 got an element in the same transaction.
+func (x *Ctx) blockOn(keys [][]byte, timeout time.Duration, retry func(y *Ctx, key []byte) bool, timeoutReply func(w *resp.Writer)) {
 	args := make([][]byte, len(x.args))
 	for i, a := range x.args {
 		args[i] = append([]byte(nil), a...)
@@ -72,6 +81,9 @@ func (x *Ctx) block(keys [][]byte, timeout time.Duration, retry func(y *Ctx) boo
 	b := x.s.blocking
 	b.mu.Lock()
 	for _, k := range keys {
+		if slices.Contains(w.keys, string(k)) {
+			continue // one place in a key's queue, however often it is named
+		}
 		ref := keyRef{x.db, string(k)}
 		w.keys = append(w.keys, ref.key)
 		b.queues[ref] = append(b.queues[ref], w)
@@ -149,26 +161,45 @@ func (c *Client) waitBlocked(w *waiter, timeout time.Duration) {
 	}
 	<-w.done
 	stop()
+	if w.state == cancelled && !c.closeAfter {
+		w.cmd.stats.calls.Add(1) // Redis counts a timed-out or unblocked call
+	}
 	c.w.Raw(w.reply)
 }
 
 // signal serves the waiters of keys that were just written, first come
-// first served, until each key's queue is empty or a waiter finds nothing.
+// first served. A key's queue is served until the key is gone: a waiter
+// the key cannot serve (it wants another type, or a stream entry not yet
+// written) is passed over, and one that left the queue meanwhile (timed
+// out, disconnected, served by a concurrent signal) is no reason to stop.
 func (b *blocking) signal(s *Server, mods []keyRef) {
 	if b.waiters.Load() == 0 {
 		return
 	}
 	for _, ref := range mods {
+		var passed map[*waiter]bool
 		for {
 			b.mu.Lock()
-			q := b.queues[ref]
 			var next *waiter
-			if len(q) > 0 {
-				next = q[0]
+			for _, w := range b.queues[ref] {
+				if !passed[w] {
+					next = w
+					break
+				}
 			}
 			b.mu.Unlock()
-			if next == nil || !s.serveWaiter(next) {
+			if next == nil {
 				break
+			}
+			outcome := s.serveWaiter(next, ref)
+			if outcome == keyGone {
+				break
+			}
+			if outcome == passedOver {
+				if passed == nil {
+					passed = make(map[*waiter]bool)
+				}
+				passed[next] = true
 			}
 		}
 	}
@@ -190,32 +221,55 @@ func (b *blocking) keysIn(dbs ...int) []keyRef {
 	return refs
 }
 
-// serveWaiter retries a blocked command under its locks; it reports
-// whether the command was served.
-func (s *Server) serveWaiter(w *waiter) bool {
+// serveOutcome is what retrying a waiter after a write found.
+type serveOutcome int
+
+const (
+	servedNow  serveOutcome = iota // the waiter was served
+	notWaiting                     // it had already left: timed out, unblocked, served
+	passedOver                     // the key exists but does not serve this waiter
+	keyGone                        // the key does not exist: nobody behind can be served
+)
+
+// serveWaiter retries a blocked command under its locks after a write to
+// ref, and then lets the server react to what the command wrote.
+func (s *Server) serveWaiter(w *waiter, ref keyRef) serveOutcome {
 	y := &Ctx{s: s, c: w.c, cmd: w.cmd, args: w.args, w: resp.NewWriter(), db: w.db, now: unixMilli()}
 	y.w.SetProto(w.c.protoVersion())
-	ok := false
+	outcome := notWaiting
+	key := []byte(ref.key)
 	s.locked(y, func() {
 		w.mu.Lock()
 		defer w.mu.Unlock()
 		if w.state != waiting {
 			return
 		}
-		s.runBody(y, func() { ok = w.retry(y) })
+		ok := false
+		outcome = keyGone // also if the retry fails on a storage error
+		s.runBody(y, func() {
+			if ok = w.retry(y, key); !ok {
+				if m, err := y.tx().Meta(ref.db, key); err == nil && m != nil && y.alive(m) {
+					outcome = passedOver
+				}
+			}
+		})
 		if !ok {
 			return
 		}
+		outcome = servedNow
 		w.state = served
 		s.blocking.remove(w)
 		w.reply = y.w.Bytes()
 		close(w.done)
 	})
-	if ok {
+	if outcome == servedNow {
 		w.cmd.stats.calls.Add(1)
-		s.afterWrite(y)
+		if y.failed {
+			w.cmd.stats.failed.Add(1)
+		}
 	}
-	return ok
+	s.afterWrite(y) // also when not served: the retry may have expired a key
+	return outcome
 }
 
 func cmdClientUnblock(x *Ctx) {

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"math"
 	"strconv"
 
@@ -45,6 +44,10 @@ const (
 	encStringCopied byte = 2
 )
 
+// maxLongDoubleChars is Redis's MAX_LONG_DOUBLE_CHARS: no longer string
+// parses as a long double.
+const maxLongDoubleChars = 5 * 1024
+
 // stringValue returns a key's string value, replying WRONGTYPE for other
 // types; nil means the key does not exist.
 func (x *Ctx) stringValue(key []byte) ([]byte, bool) {
@@ -53,14 +56,6 @@ func (x *Ctx) stringValue(key []byte) ([]byte, bool) {
 		return nil, ok
 	}
 	return x.stringBytes(m), true
-}
-
-// stringBytes is the whole value of a string meta.
-func (x *Ctx) stringBytes(m *storage.Meta) []byte { return m.Value }
-
-// newString builds the meta of a string holding a copy of v.
-func newString(v []byte, expire int64, enc byte) *storage.Meta {
-	return &storage.Meta{Type: storage.TypeString, Value: bytes.Clone(v), Expire: expire, Enc: enc}
 }
 
 func cmdGet(x *Ctx) {
@@ -196,7 +191,7 @@ func setGeneric(x *Ctx, o setOptions, key, value []byte) {
 	if o.keepTTL && cur != nil {
 		deadline = cur.Expire
 	}
-	x.put(key, newString(value, deadline, encStringAuto))
+	x.put(key, x.newString(value, deadline, encStringAuto))
 	x.notify(classString, "set", key)
 	if o.hasExpire {
 		x.notify(classGeneric, "expire", key)
@@ -226,7 +221,7 @@ func cmdGetSet(x *Ctx) {
 	if !ok {
 		return
 	}
-	x.put(x.args[1], newString(x.args[2], 0, encStringAuto))
+	x.put(x.args[1], x.newString(x.args[2], 0, encStringAuto))
 	x.notify(classString, "set", x.args[1])
 	if old == nil {
 		x.w.Null()
@@ -306,7 +301,7 @@ func cmdMSet(x *Ctx) {
 		return
 	}
 	for i := 1; i < len(x.args); i += 2 {
-		x.put(x.args[i], newString(x.args[i+1], 0, encStringAuto))
+		x.put(x.args[i], x.newString(x.args[i+1], 0, encStringAuto))
 		x.notify(classString, "set", x.args[i])
 	}
 	x.w.OK()
@@ -324,7 +319,7 @@ func cmdMSetNX(x *Ctx) {
 		}
 	}
 	for i := 1; i < len(x.args); i += 2 {
-		x.put(x.args[i], newString(x.args[i+1], 0, encStringAuto))
+		x.put(x.args[i], x.newString(x.args[i+1], 0, encStringAuto))
 		x.notify(classString, "set", x.args[i])
 	}
 	x.w.Int(1)
@@ -347,29 +342,31 @@ func cmdAppend(x *Ctx) {
 		return
 	}
 	if m == nil {
-		x.put(key, newString(x.args[2], 0, encStringAuto))
+		x.put(key, x.newString(x.args[2], 0, encStringAuto))
 		x.notify(classString, "append", key)
 		x.w.Int(int64(len(x.args[2])))
 		return
 	}
-	old := x.stringBytes(m)
-	if !x.checkStringSize(int64(len(old) + len(x.args[2]))) {
+	size := stringLen(m)
+	if !x.checkStringSize(size + int64(len(x.args[2]))) {
 		return
 	}
-	v := make([]byte, 0, len(old)+len(x.args[2]))
-	v = append(append(v, old...), x.args[2]...)
-	n := *m
-	n.Value, n.Enc = v, encStringRaw
-	x.put(key, &n)
+	n := x.editString(key, m, size, x.args[2])
+	x.signalModified(key)
 	x.notify(classString, "append", key)
-	x.w.Int(int64(len(v)))
+	x.w.Int(stringLen(n))
 }
 
 func cmdStrlen(x *Ctx) {
-	v, ok := x.stringValue(x.args[1])
-	if ok {
-		x.w.Int(int64(len(v)))
+	m, ok := x.readType(x.args[1], storage.TypeString)
+	if !ok {
+		return
 	}
+	if m == nil {
+		x.w.Int(0)
+		return
+	}
+	x.w.Int(stringLen(m))
 }
 
 func cmdGetRange(x *Ctx) {
@@ -379,11 +376,14 @@ func cmdGetRange(x *Ctx) {
 		x.fail(errNotInt)
 		return
 	}
-	v, ok := x.stringValue(x.args[1])
+	m, ok := x.readType(x.args[1], storage.TypeString)
 	if !ok {
 		return
 	}
-	size := int64(len(v))
+	var size int64
+	if m != nil {
+		size = stringLen(m)
+	}
 	// Redis's rules: negative indexes count from the end; an empty string
 	// or a range that is empty after clamping gives "".
 	if start < 0 && end < 0 && start > end {
@@ -404,7 +404,7 @@ func cmdGetRange(x *Ctx) {
 		x.w.BulkString("")
 		return
 	}
-	x.w.Bulk(v[start : end+1])
+	x.w.Bulk(x.stringRange(m, start, end-start+1))
 }
 
 func cmdSetRange(x *Ctx) {
@@ -422,29 +422,21 @@ func cmdSetRange(x *Ctx) {
 	if !ok {
 		return
 	}
-	var old []byte
-	if m != nil {
-		old = x.stringBytes(m)
-	}
 	if len(value) == 0 {
-		x.w.Int(int64(len(old)))
+		if m == nil {
+			x.w.Int(0)
+		} else {
+			x.w.Int(stringLen(m))
+		}
 		return
 	}
 	if !x.checkStringSize(offset + int64(len(value))) {
 		return
 	}
-	size := max(int64(len(old)), offset+int64(len(value)))
-	v := make([]byte, size)
-	copy(v, old)
-	copy(v[offset:], value)
-	n := storage.Meta{Type: storage.TypeString}
-	if m != nil {
-		n = *m
-	}
-	n.Value, n.Enc = v, encStringRaw
-	x.put(key, &n)
+	n := x.editString(key, m, offset, value)
+	x.signalModified(key)
 	x.notify(classString, "setrange", key)
-	x.w.Int(size)
+	x.w.Int(stringLen(n))
 }
 
 func cmdIncrBy(x *Ctx) {
@@ -474,8 +466,12 @@ func incrBy(x *Ctx, by int64) {
 	}
 	var cur int64
 	if m != nil {
-		v := x.stringBytes(m)
-		if cur, ok = parseInt(v); !ok || len(v) > 20 {
+		// Longer values cannot be integers: no need to read them.
+		if stringLen(m) > 20 {
+			x.fail(errNotInt)
+			return
+		}
+		if cur, ok = parseInt(x.stringBytes(m)); !ok {
 			x.fail(errNotInt)
 			return
 		}
@@ -489,7 +485,7 @@ func incrBy(x *Ctx, by int64) {
 	if m != nil {
 		deadline = m.Expire
 	}
-	x.put(key, newString(strconv.AppendInt(nil, cur, 10), deadline, encStringAuto))
+	x.put(key, x.newString(strconv.AppendInt(nil, cur, 10), deadline, encStringAuto))
 	x.notify(classString, "incrby", key)
 	x.w.Int(cur)
 }
@@ -507,6 +503,11 @@ func cmdIncrByFloat(x *Ctx) {
 	}
 	cur := newLongDouble()
 	if m != nil {
+		// parseLongDouble rejects anything this long unread.
+		if stringLen(m) >= maxLongDoubleChars {
+			x.fail(errNotFloat)
+			return
+		}
 		if cur, ok = parseLongDouble(x.stringBytes(m)); !ok {
 			x.fail(errNotFloat)
 			return
@@ -521,7 +522,7 @@ func cmdIncrByFloat(x *Ctx) {
 		deadline = m.Expire
 	}
 	v := formatLongDouble(cur)
-	x.put(key, newString(v, deadline, encStringAuto))
+	x.put(key, x.newString(v, deadline, encStringAuto))
 	x.notify(classString, "incrbyfloat", key)
 	x.w.Bulk(v)
 }

@@ -1,0 +1,335 @@
+package engine
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"hash/fnv"
+	"math/bits"
+
+	"github.com/cairndb/cairn/storage"
+)
+
+// The order-statistic index of a sorted set (storage/ENCODING.md): a
+// deterministic skip list of counts kept in the same batch as the
+// elements, so ZRANK, ZCOUNT and ZRANGE-by-index cost O(log n) records,
+// not O(rank).
+//
+// Each element has a level drawn from a hash of its member (seeded per
+// set): level ≥ 1 with probability 1/64, and each level above 1/16 of
+// the one below. Level L's nodes start at the
+// elements of level ≥ L, plus a head node before the first element; a
+// node's count is the number of elements from its start to the next node
+// of the same level. Every node of level L+1 is also one of level L, so a
+// walk descends from the top level, reading about 8 counts per level, and
+// ends stepping over about 32 elements. (Stepping over an element costs a
+// fraction of reading a count, hence the wider bottom level: it saves a
+// level of counts to keep up on every write.)
+// Levels depend only on the members, so the shape needs no rebalancing:
+// adding or removing an element updates one count per level, and an
+// element of level ≥ 1 (1 in 64) also splits or merges one node per level
+// it reaches.
+//
+// A node is two records: an empty boundary marker, written once, that
+// walks iterate over, and its count, rewritten by every change below it
+// and only ever read by point lookup. Counts change on nearly every write
+// to the set; stepping an iterator over a record with thousands of
+// unflushed versions would cost thousands of steps, a point lookup costs
+// one seek.
+
+const (
+	zsetBoundTag   = 'b' // 'b' · level · position → ""
+	zsetBottomBits = 6   // 64 elements per level-1 node on average
+	zsetFanoutBits = 4   // 16 children per higher node on average
+	zsetMaxLevels  = 14
+)
+
+var errZsetIndex = errors.New("sorted set index is inconsistent")
+
+// zlevel is the index level of member in a set with the given seed.
+func zlevel(seed uint64, member []byte) int {
+	h := fnv.New64a()
+	h.Write(member)
+	x := h.Sum64() ^ seed
+	// splitmix64's finaliser: every bit of the FNV hash reaches the low bits.
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
+	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
+	x ^= x >> 31
+	tz := bits.TrailingZeros64(x)
+	if tz < zsetBottomBits {
+		return 0
+	}
+	return min(1+(tz-zsetBottomBits)/zsetFanoutBits, zsetMaxLevels)
+}
+
+// zcountKey is the count of level L's node starting at pos (nil: head).
+func zcountKey(level int, pos []byte) []byte {
+	return append([]byte{zsetCountTag, byte(level)}, pos...)
+}
+
+// zboundKey is the boundary marker of level L's node starting at pos.
+func zboundKey(level int, pos []byte) []byte {
+	return append([]byte{zsetBoundTag, byte(level)}, pos...)
+}
+
+// indexReader walks the index and the 's' records of a set.
+type indexReader struct {
+	z  *zset
+	it *storage.Iter
+}
+
+func (z *zset) indexReader() *indexReader {
+	it, err := z.tx.Iter(z.m.OID, nil, nil)
+	zmust(err)
+	return &indexReader{z: z, it: it}
+}
+
+func (r *indexReader) close() { zmust(r.it.Close()) }
+
+// count reads the count of level L's node starting at start.
+func (r *indexReader) count(level int, start []byte) int64 {
+	v, ok, err := r.z.tx.Get(r.z.m.OID, zcountKey(level, start))
+	zmust(err)
+	if !ok {
+		panic(storageError{errZsetIndex})
+	}
+	c, _ := binary.Uvarint(v)
+	return int64(c)
+}
+
+// onBound reports whether the iterator is on a boundary of level L and
+// returns its position.
+func (r *indexReader) onBound(ok bool, level int) ([]byte, bool) {
+	if !ok {
+		return nil, false
+	}
+	k := r.it.Key()
+	if len(k) < 2 || k[0] != zsetBoundTag || int(k[1]) != level {
+		return nil, false
+	}
+	return k[2:], true
+}
+
+// containing is the start of the last node of level L starting before pos
+// (nil: the head).
+func (r *indexReader) containing(level int, pos []byte) []byte {
+	start, ok := r.onBound(r.it.SeekLT(zboundKey(level, pos)), level)
+	if !ok {
+		return nil
+	}
+	return bytes.Clone(start)
+}
+
+// nextBound is the first boundary of level L after start (nil: head).
+func (r *indexReader) nextBound(level int, start []byte) ([]byte, bool) {
+	k := zboundKey(level, start)
+	if start != nil {
+		k = append(k, 0) // past start itself
+	}
+	return r.onBound(r.it.SeekGE(k), level)
+}
+
+// scoresBetween counts the 's' records in [from, to).
+func (r *indexReader) scoresBetween(from, to []byte) int64 {
+	var n int64
+	end := zscoreKey(to)
+	for ok := r.it.SeekGE(zscoreKey(from)); ok && bytes.Compare(r.it.Key(), end) < 0; ok = r.it.Next() {
+		n++
+	}
+	return n
+}
+
+// nodesBetween sums the counts of level L's nodes starting in [from, to).
+func (r *indexReader) nodesBetween(level int, from, to []byte) int64 {
+	n := r.count(level, from)
+	var starts [][]byte
+	end := zboundKey(level, to)
+	for b, ok := r.nextBound(level, from); ok && bytes.Compare(r.it.Key(), end) < 0; b, ok = r.onBound(r.it.Next(), level) {
+		starts = append(starts, bytes.Clone(b))
+	}
+	for _, s := range starts {
+		n += r.count(level, s)
+	}
+	return n
+}
+
+// zindexWrite is one index change, applied once reading is done.
+type zindexWrite struct {
+	level int
+	start []byte
+	count int64
+	op    byte // 's' set the count, 'n' new node, 'd' delete node
+}
+
+func (z *zset) applyIndex(writes []zindexWrite) {
+	for _, w := range writes {
+		switch w.op {
+		case 'd':
+			z.tx.Delete(z.m.OID, zboundKey(w.level, w.start))
+			z.tx.Delete(z.m.OID, zcountKey(w.level, w.start))
+			continue
+		case 'n':
+			z.tx.Set(z.m.OID, zboundKey(w.level, w.start), nil)
+		}
+		z.tx.Set(z.m.OID, zcountKey(w.level, w.start), binary.AppendUvarint(nil, uint64(w.count)))
+	}
+}
+
+// indexInsert counts a new element at pos (not yet written) in every level.
+func (z *zset) indexInsert(pos []byte) {
+	levels := z.levels()
+	if levels == 0 {
+		return
+	}
+	lvl := zlevel(z.seed(), pos[8:])
+	r := z.indexReader()
+	var writes []zindexWrite
+	var below []byte    // start of the node split one level down
+	var belowLeft int64 // its elements before pos
+	for level := 1; level <= levels; level++ {
+		start := r.containing(level, pos)
+		c := r.count(level, start)
+		if lvl < level {
+			writes = append(writes, zindexWrite{level: level, start: start, count: c + 1, op: 's'})
+			continue
+		}
+		// pos starts a node of this level: start's node keeps what is before pos.
+		var left int64
+		if level == 1 {
+			left = r.scoresBetween(start, pos)
+		} else {
+			left = belowLeft
+			if !bytes.Equal(start, below) {
+				left += r.nodesBetween(level-1, start, below)
+			}
+		}
+		writes = append(writes,
+			zindexWrite{level: level, start: start, count: left, op: 's'},
+			zindexWrite{level: level, start: pos, count: c + 1 - left, op: 'n'})
+		below, belowLeft = start, left
+	}
+	r.close()
+	z.applyIndex(writes)
+}
+
+// indexRemove uncounts the element at pos (still written) in every level.
+func (z *zset) indexRemove(pos []byte) {
+	levels := z.levels()
+	if levels == 0 {
+		return
+	}
+	lvl := zlevel(z.seed(), pos[8:])
+	r := z.indexReader()
+	var writes []zindexWrite
+	for level := 1; level <= levels; level++ {
+		prev := r.containing(level, pos)
+		c := r.count(level, prev)
+		if lvl < level {
+			writes = append(writes, zindexWrite{level: level, start: prev, count: c - 1, op: 's'})
+			continue
+		}
+		// pos's node merges into the one before it.
+		own := r.count(level, pos)
+		writes = append(writes,
+			zindexWrite{level: level, start: prev, count: c + own - 1, op: 's'},
+			zindexWrite{level: level, start: pos, op: 'd'})
+	}
+	r.close()
+	z.applyIndex(writes)
+}
+
+// growIndex builds the levels the set's size calls for: level L once the
+// set holds 64·16^(L-1) elements, so the top level has fewer than ~16
+// nodes. Building level L reads level L-1: 16 to 64 records as a set
+// grows, all elements for level 1 of a bulk load.
+func (z *zset) growIndex() {
+	for z.levels() < zsetMaxLevels && z.m.Count >= 1<<(zsetBottomBits+zsetFanoutBits*z.levels()) {
+		z.buildLevel(z.levels() + 1)
+		z.setLevels(z.levels() + 1)
+	}
+}
+
+func (z *zset) buildLevel(level int) {
+	seed := z.seed()
+	r := z.indexReader()
+	var writes []zindexWrite
+	cur := zindexWrite{level: level, op: 's'} // the head
+	add := func(pos []byte, n int64) {
+		if len(pos) > 0 && zlevel(seed, pos[8:]) >= level {
+			writes = append(writes, cur)
+			cur = zindexWrite{level: level, start: bytes.Clone(pos), op: 'n'}
+		}
+		cur.count += n
+	}
+	if level == 1 {
+		for ok := r.it.SeekGE([]byte{zsetScoreTag}); ok && r.it.Key()[0] == zsetScoreTag; ok = r.it.Next() {
+			add(r.it.Key()[1:], 1)
+		}
+	} else {
+		var starts [][]byte
+		for b, ok := r.nextBound(level-1, nil); ok; b, ok = r.onBound(r.it.Next(), level-1) {
+			starts = append(starts, bytes.Clone(b))
+		}
+		add(nil, r.count(level-1, nil))
+		for _, s := range starts {
+			add(s, r.count(level-1, s))
+		}
+	}
+	writes = append(writes, cur)
+	r.close()
+	z.applyIndex(writes)
+}
+
+// countBefore is the number of elements at positions before k: a rank,
+// or with two bounds a range count, in O(log n).
+func (z *zset) countBefore(k []byte) int64 {
+	r := z.indexReader()
+	defer r.close()
+	var acc int64
+	var lo []byte // start of the node being descended into
+	for level := z.levels(); level >= 1; level-- {
+		var passed [][]byte
+		cur := lo
+		for b, ok := r.nextBound(level, lo); ok && bytes.Compare(b, k) < 0; b, ok = r.onBound(r.it.Next(), level) {
+			passed = append(passed, cur)
+			cur = bytes.Clone(b)
+		}
+		for _, s := range passed {
+			acc += r.count(level, s)
+		}
+		lo = cur
+	}
+	return acc + r.scoresBetween(lo, k)
+}
+
+// posAtRank is the position of the element of rank n (0 ≤ n < card).
+func (z *zset) posAtRank(n int64) []byte {
+	r := z.indexReader()
+	defer r.close()
+	var lo []byte
+	for level := z.levels(); level >= 1; level-- {
+		cur := lo
+		b, ok := r.nextBound(level, lo)
+		for {
+			c := r.count(level, cur)
+			if n < c {
+				break
+			}
+			if !ok {
+				panic(storageError{errZsetIndex})
+			}
+			n -= c
+			cur = bytes.Clone(b)
+			b, ok = r.onBound(r.it.Next(), level)
+		}
+		lo = cur
+	}
+	ok := r.it.SeekGE(zscoreKey(lo))
+	for ; ok && n > 0; n-- {
+		ok = r.it.Next()
+	}
+	if !ok || r.it.Key()[0] != zsetScoreTag {
+		panic(storageError{errZsetIndex})
+	}
+	return bytes.Clone(r.it.Key()[1:])
+}

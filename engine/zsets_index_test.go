@@ -1,0 +1,86 @@
+package engine
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/cairndb/cairn/storage"
+)
+
+// TestZsetIndexMatchesModel adds and removes random members across many
+// transactions and checks every rank and range count the index answers
+// against a sorted slice.
+func TestZsetIndexMatchesModel(t *testing.T) {
+	store, err := storage.Open(storage.Options{Dir: t.TempDir()}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	tx := store.Begin()
+	oid, err := tx.NewOID()
+	if err != nil {
+		t.Fatal(err)
+	}
+	z := newZset(tx, oid, encZsetSkiplist)
+	model := map[string]float64{}
+	rng := rand.New(rand.NewPCG(1, 2))
+	sorted := func() [][]byte {
+		var ps [][]byte
+		for m, s := range model {
+			ps = append(ps, zpos(s, []byte(m)))
+		}
+		slices.SortFunc(ps, bytes.Compare)
+		return ps
+	}
+	check := func() {
+		t.Helper()
+		ps := sorted()
+		if z.card() != int64(len(ps)) {
+			t.Fatalf("card %d, model %d", z.card(), len(ps))
+		}
+		for i := 0; i < 50 && len(ps) > 0; i++ {
+			r := rng.IntN(len(ps))
+			if got := z.countBefore(ps[r]); got != int64(r) {
+				t.Fatalf("countBefore(rank %d) = %d (levels %d)", r, got, z.levels())
+			}
+			if got := z.posAtRank(int64(r)); !bytes.Equal(got, ps[r]) {
+				t.Fatalf("posAtRank(%d) = %x, want %x", r, got, ps[r])
+			}
+		}
+	}
+	for round := range 40 {
+		for range 300 {
+			m := fmt.Appendf(nil, "m%d", rng.IntN(6000))
+			old, exists := z.score(m)
+			switch {
+			case exists && rng.IntN(3) == 0:
+				z.remove(m, old)
+				delete(model, string(m))
+			case exists:
+				s := float64(rng.IntN(50))
+				z.update(m, old, s)
+				model[string(m)] = s
+			default:
+				s := float64(rng.IntN(50))
+				z.insert(m, s)
+				model[string(m)] = s
+			}
+		}
+		check()
+		if round%5 == 4 { // commit, and go on in a fresh transaction
+			meta := z.meta()
+			if _, err := tx.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			tx = store.Begin()
+			z = openZset(tx, meta)
+		}
+	}
+	if z.levels() < 2 {
+		t.Fatalf("only %d index levels for %d members", z.levels(), z.card())
+	}
+	tx.Discard()
+}

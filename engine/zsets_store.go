@@ -1,0 +1,261 @@
+package engine
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math"
+	"math/rand/v2"
+
+	"github.com/cairndb/cairn/storage"
+)
+
+// A sorted set's records under its object id (storage/ENCODING.md, "Sorted
+// sets"):
+//
+//	'm' · crc32c(member) · member  →  score (float64 bits, 8 bytes)
+//	's' · position                 →  "" (0x01 when the score is -0)
+//	'c' · level · position         →  element count (uvarint), the
+//	                                  order-statistic index (zsets_index.go)
+//
+// where a position is the order-preserving 8-byte score followed by the
+// member, so the 's' records are in ZRANGE order. ZSCORE is one lookup;
+// score and lex ranges are ordered scans.
+const (
+	zsetMemberTag = 'm'
+	zsetScoreTag  = 's'
+	zsetCountTag  = 'c'
+)
+
+// Sorted-set encodings OBJECT ENCODING reports. The records are the same
+// either way; the flag follows Redis's conversion rules so that clients
+// see the encoding Redis would have chosen.
+const (
+	encZsetListpack byte = 0
+	encZsetSkiplist byte = 1
+)
+
+func init() {
+	encodingNames[storage.TypeZSet] = func(_ *Server, m *storage.Meta) string {
+		if m.Enc == encZsetSkiplist {
+			return "skiplist"
+		}
+		return "listpack"
+	}
+}
+
+// negZeroMark is the value of an 's' record whose score is -0: positions
+// encode -0 as 0 (Redis orders them as equal), the record remembers the sign.
+var negZeroMark = []byte{1}
+
+// encodeScore appends the 8-byte big-endian form of f whose byte order is
+// numeric order (-inf first, +inf last; -0 as 0).
+func encodeScore(dst []byte, f float64) []byte {
+	if f == 0 {
+		f = 0
+	}
+	u := math.Float64bits(f)
+	if u>>63 == 1 {
+		u = ^u
+	} else {
+		u |= 1 << 63
+	}
+	return binary.BigEndian.AppendUint64(dst, u)
+}
+
+func decodeScore(b []byte) float64 {
+	u := binary.BigEndian.Uint64(b)
+	if u>>63 == 1 {
+		u &^= 1 << 63
+	} else {
+		u = ^u
+	}
+	return math.Float64frombits(u)
+}
+
+// scoreSuccessor is the first position past every member of score f.
+func scoreSuccessor(f float64) []byte {
+	var b [8]byte
+	encodeScore(b[:0], f)
+	return binary.BigEndian.AppendUint64(nil, binary.BigEndian.Uint64(b[:])+1)
+}
+
+// zpos is an element's position: encodeScore(score) · member.
+func zpos(score float64, member []byte) []byte {
+	return append(encodeScore(make([]byte, 0, 8+len(member)), score), member...)
+}
+
+func zmemberKey(member []byte) []byte {
+	k := make([]byte, 0, 5+len(member))
+	k = append(k, zsetMemberTag)
+	k = binary.BigEndian.AppendUint32(k, storage.KeyHash(member))
+	return append(k, member...)
+}
+
+func zscoreKey(pos []byte) []byte { return append([]byte{zsetScoreTag}, pos...) }
+
+// zelem is a member and its score.
+type zelem struct {
+	member []byte
+	score  float64
+}
+
+// zset is a sorted set being read or changed within one transaction. Its
+// meta is a private copy; the caller stores meta() when done.
+type zset struct {
+	tx *storage.Tx
+	m  storage.Meta
+}
+
+// Meta Ext of a sorted set: the seed of its index levels (u64) and the
+// number of index levels built (u8).
+const zsetExtLen = 9
+
+// newZset starts an empty sorted set with a fresh object id.
+func newZset(tx *storage.Tx, oid uint64, enc byte) *zset {
+	ext := binary.BigEndian.AppendUint64(make([]byte, 0, zsetExtLen), rand.Uint64())
+	ext = append(ext, 0)
+	return &zset{tx: tx, m: storage.Meta{Type: storage.TypeZSet, Enc: enc, OID: oid, Ext: ext}}
+}
+
+// openZset wraps an existing sorted set's meta.
+func openZset(tx *storage.Tx, m *storage.Meta) *zset {
+	z := &zset{tx: tx, m: *m}
+	z.m.Ext = bytes.Clone(m.Ext)
+	return z
+}
+
+func (z *zset) card() int64     { return z.m.Count }
+func (z *zset) seed() uint64    { return binary.BigEndian.Uint64(z.m.Ext) }
+func (z *zset) levels() int     { return int(z.m.Ext[8]) }
+func (z *zset) setLevels(n int) { z.m.Ext[8] = byte(n) }
+func (z *zset) listpack() bool  { return z.m.Enc == encZsetListpack }
+
+// meta is the set's meta record as changed so far (a copy: the set may
+// go on changing).
+func (z *zset) meta() *storage.Meta {
+	m := z.m
+	m.Ext = bytes.Clone(z.m.Ext)
+	return &m
+}
+
+func zmust(err error) {
+	if err != nil {
+		panic(storageError{err})
+	}
+}
+
+// score looks a member up.
+func (z *zset) score(member []byte) (float64, bool) {
+	v, ok, err := z.tx.Get(z.m.OID, zmemberKey(member))
+	zmust(err)
+	if !ok || len(v) != 8 {
+		return 0, false
+	}
+	return math.Float64frombits(binary.BigEndian.Uint64(v)), true
+}
+
+// insert adds a member that is not in the set.
+func (z *zset) insert(member []byte, score float64) {
+	if z.listpack() && score == 0 {
+		score = 0 // a listpack keeps no negative zero
+	}
+	pos := zpos(score, member)
+	z.indexInsert(pos)
+	z.tx.Set(z.m.OID, zmemberKey(member), binary.BigEndian.AppendUint64(nil, math.Float64bits(score)))
+	z.tx.Set(z.m.OID, zscoreKey(pos), scoreMark(score))
+	z.m.Count++
+	z.growIndex()
+}
+
+// remove deletes a member holding score.
+func (z *zset) remove(member []byte, score float64) {
+	pos := zpos(score, member)
+	z.indexRemove(pos)
+	z.tx.Delete(z.m.OID, zmemberKey(member))
+	z.tx.Delete(z.m.OID, zscoreKey(pos))
+	z.m.Count--
+}
+
+// update moves a member from one score to another.
+func (z *zset) update(member []byte, from, to float64) {
+	z.remove(member, from)
+	z.insert(member, to)
+}
+
+func scoreMark(score float64) []byte {
+	if score == 0 && math.Signbit(score) {
+		return negZeroMark
+	}
+	return nil
+}
+
+// scores iterates the 's' records; callers position it.
+func (z *zset) scores() *zscoreIter {
+	it, err := z.tx.Iter(z.m.OID, []byte{zsetScoreTag}, []byte{zsetScoreTag + 1})
+	zmust(err)
+	return &zscoreIter{it: it}
+}
+
+// zscoreIter walks elements in score order.
+type zscoreIter struct{ it *storage.Iter }
+
+func (i *zscoreIter) first() bool { return i.it.First() }
+func (i *zscoreIter) last() bool  { return i.it.Last() }
+func (i *zscoreIter) next() bool  { return i.it.Next() }
+func (i *zscoreIter) prev() bool  { return i.it.Prev() }
+func (i *zscoreIter) close()      { zmust(i.it.Close()) }
+
+// seekGE positions at the first element at or after pos.
+func (i *zscoreIter) seekGE(pos []byte) bool { return i.it.SeekGE(zscoreKey(pos)) }
+
+// seekLT positions at the last element before pos.
+func (i *zscoreIter) seekLT(pos []byte) bool { return i.it.SeekLT(zscoreKey(pos)) }
+
+// pos is the current position; valid until the iterator moves.
+func (i *zscoreIter) pos() []byte { return i.it.Key()[1:] }
+
+// member is the current member; valid until the iterator moves.
+func (i *zscoreIter) member() []byte { return i.it.Key()[9:] }
+
+func (i *zscoreIter) score() float64 {
+	if bytes.Equal(i.it.Value(), negZeroMark) {
+		return math.Copysign(0, -1)
+	}
+	return decodeScore(i.it.Key()[1:9])
+}
+
+// elem copies out the current element.
+func (i *zscoreIter) elem() zelem {
+	return zelem{member: bytes.Clone(i.member()), score: i.score()}
+}
+
+// firstScore and lastScore are the lowest and highest scores (the set is
+// not empty).
+func (z *zset) firstScore() float64 {
+	it := z.scores()
+	defer it.close()
+	it.first()
+	return it.score()
+}
+
+func (z *zset) lastScore() float64 {
+	it := z.scores()
+	defer it.close()
+	it.last()
+	return it.score()
+}
+
+// bulkLoad fills a new, empty set with distinct elements and builds its
+// index in one pass per level: O(n) records.
+func (z *zset) bulkLoad(elems []zelem) {
+	for _, e := range elems {
+		score := e.score
+		if z.listpack() && score == 0 {
+			score = 0
+		}
+		z.tx.Set(z.m.OID, zmemberKey(e.member), binary.BigEndian.AppendUint64(nil, math.Float64bits(score)))
+		z.tx.Set(z.m.OID, zscoreKey(zpos(score, e.member)), scoreMark(score))
+	}
+	z.m.Count += int64(len(elems))
+	z.growIndex()
+}
