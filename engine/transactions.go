@@ -1,6 +1,9 @@
 package engine
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 func init() {
 	register(
@@ -98,8 +101,9 @@ func cmdExec(x *Ctx) {
 
 // watchRegistry maps watched keys to the clients watching them.
 type watchRegistry struct {
-	mu   sync.Mutex
-	keys map[keyRef]map[*Client]bool // client → key was already expired at WATCH
+	mu       sync.Mutex
+	keys     map[keyRef]map[*Client]bool // client → key was already expired at WATCH
+	watching atomic.Int64                // len(keys): every write asks, most find 0
 }
 
 func newWatchRegistry() *watchRegistry {
@@ -125,6 +129,7 @@ func cmdWatch(x *Ctx) {
 			x.c.watched[ref] = struct{}{}
 			if r.keys[ref] == nil {
 				r.keys[ref] = make(map[*Client]bool)
+				r.watching.Add(1)
 			}
 			r.keys[ref][x.c] = expired
 		}
@@ -140,6 +145,7 @@ func (r *watchRegistry) unwatchAll(c *Client) {
 			delete(set, c)
 			if len(set) == 0 {
 				delete(r.keys, ref)
+				r.watching.Add(-1)
 			}
 		}
 	}
@@ -148,14 +154,17 @@ func (r *watchRegistry) unwatchAll(c *Client) {
 	c.watchDirty.Store(false)
 }
 
-// touch marks the watchers of written keys: their EXEC will fail.
+// touch marks the watchers of written keys: their EXEC will fail. It runs
+// while the writer still holds its locks, so an EXEC that gets the locks
+// next sees the mark.
 func (r *watchRegistry) touch(mods []keyRef) {
+	if len(mods) == 0 || r.watching.Load() == 0 {
+		return
+	}
 	r.mu.Lock()
-	if len(r.keys) > 0 {
-		for _, ref := range mods {
-			for c := range r.keys[ref] {
-				c.watchDirty.Store(true)
-			}
+	for _, ref := range mods {
+		for c := range r.keys[ref] {
+			c.watchDirty.Store(true)
 		}
 	}
 	r.mu.Unlock()

@@ -1,0 +1,113 @@
+package lualib
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// run runs code in a fresh sandbox and returns its result or error text.
+func run(t *testing.T, code string) string {
+	t.Helper()
+	sb := New(NewRand48())
+	proto, err := Compile(code, "test")
+	if err != "" {
+		return "compile: " + err
+	}
+	fn := sb.L.NewFunctionFromProto(proto)
+	fn.Env = sb.Env
+	sb.L.Push(fn)
+	if err := sb.L.PCall(0, 1, nil); err != nil {
+		return "error: " + err.(*lua.ApiError).Object.String()
+	}
+	return sb.L.Get(-1).String()
+}
+
+func TestSandboxRules(t *testing.T) {
+	for code, want := range map[string]string{
+		"return x":                         "error: test:1: Script attempted to access nonexistent global variable 'x'",
+		"x = 1":                            "error: test:1: Attempt to modify a readonly table",
+		"string.x = 1":                     "error: test:1: Attempt to modify a readonly table",
+		"rawset(_G, 'x', 1)":               "error: Attempt to modify a readonly table",
+		"table.insert(math, 1)":            "error: Attempt to modify a readonly table",
+		"return type(rawget(_G, 'bit'))":   "table",
+		"return ('ab'):upper()":            "AB",
+		"return loadstring('return io')()": "error: [string \"return io\"]:1: Script attempted to access nonexistent global variable 'io'",
+		"return tostring(2^53)":            "9.007199254741e+15",
+		"return string.format('%5.1f|%-3d|%q', 3.14159, 7, 'a\"b')": "  3.1|7  |\"a\\\"b\"",
+	} {
+		if got := run(t, code); got != want {
+			t.Errorf("%s\n got %q\nwant %q", code, got, want)
+		}
+	}
+}
+
+// The first values of Redis's math.random on a fresh server (rand48 in its
+// unseeded state), and after randomseed(42).
+func TestRand48MatchesRedis(t *testing.T) {
+	if got := run(t, "return math.random(1000) .. ',' .. math.random(1000) .. ',' .. math.random(1000)"); got != "397,841,354" {
+		t.Errorf("unseeded sequence %s", got)
+	}
+	if got := run(t, "math.randomseed(42) return math.random(1000) .. ',' .. math.random(1000)"); got != "745,343" {
+		t.Errorf("seeded sequence %s", got)
+	}
+}
+
+func TestFormatNumber(t *testing.T) {
+	for f, want := range map[float64]string{
+		1.0 / 3: "0.33333333333333", 1e15: "1e+15", 100: "100", 0.1: "0.1",
+		math.Inf(1): "inf", math.Inf(-1): "-inf", math.Copysign(math.NaN(), -1): "-nan",
+	} {
+		if got := FormatNumber(f); got != want {
+			t.Errorf("FormatNumber(%v) = %q, want %q", f, got, want)
+		}
+	}
+}
+
+func TestStrtod(t *testing.T) {
+	for in, want := range map[string]struct {
+		f float64
+		n int
+	}{
+		"12abc": {12, 2}, "-1.5e3,": {-1500, 6}, "1e": {1, 1}, "0x1F ": {31, 4},
+		"Infinity": {math.Inf(1), 8}, ".5": {0.5, 2}, "abc": {0, 0}, "-": {0, 0},
+	} {
+		f, n := strtod(in)
+		if f != want.f || n != want.n {
+			t.Errorf("strtod(%q) = %v, %d; want %v, %d", in, f, n, want.f, want.n)
+		}
+	}
+}
+
+func TestChunkID(t *testing.T) {
+	long := strings.Repeat("x", 50)
+	for name, want := range map[string]string{
+		"return 1":  `[string "return 1"]`,
+		"a\nb":      `[string "a..."]`,
+		long:        `[string "` + long[:43] + `..."]`,
+		"=(load)":   "(load)",
+		"@file.lua": "file.lua",
+	} {
+		if got := chunkID(name); got != want {
+			t.Errorf("chunkID(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
+
+func TestCJSONRoundTrip(t *testing.T) {
+	got := run(t, `local t = cjson.decode('{"a":[1,2.5,"x\\u00e9",true,null]}')
+		return cjson.encode(t.a) .. tostring(t.a[5] == cjson.null)`)
+	if want := `[1,2.5,"xé",true,null]true`; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestCMsgpackRoundTrip(t *testing.T) {
+	got := run(t, `local a, b, c, d = cmsgpack.unpack(cmsgpack.pack(-70000, 'x', {1, {a = 2}}, 0.5))
+		return a .. b .. c[2].a .. d`)
+	if want := "-70000x20.5"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
