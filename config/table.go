@@ -44,7 +44,7 @@ func enumT(names ...string) typ {
 // what Cairn acts on; flip it when a subsystem starts using a directive.
 var directives = []directive{
 	// name, alias, honoured, default, flags, type
-	{"acl-pubsub-default", "", false, "resetchannels", 0, enumT("allchannels", "resetchannels")},
+	{"acl-pubsub-default", "", true, "resetchannels", 0, enumT("allchannels", "resetchannels")},
 	{"aclfile", "", true, "", immutable, strT()},
 	{"acllog-max-len", "", true, "128", 0, intT(0, llongMax)},
 	{"active-defrag-cycle-max", "", false, "25", 0, intT(1, 99)},
@@ -236,8 +236,8 @@ var directives = []directive{
 // can give, which CONFIG GET and CONFIG SET do not know.
 var fileOnly = map[string]bool{ // name -> honoured
 	"include":        true,
-	"rename-command": false,
-	"user":           false,
+	"rename-command": true,
+	"user":           true,
 	"loadmodule":     false,
 	"sentinel":       false,
 }

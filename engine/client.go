@@ -35,6 +35,7 @@ type Client struct {
 	proto   atomic.Int32
 	name    atomic.Pointer[string]
 	user    atomic.Pointer[string]
+	aclUser atomic.Pointer[aclUser] // the ACL user; nil lets internal clients run anything
 	lastCmd atomic.Pointer[string]
 
 	authenticated bool
@@ -80,11 +81,11 @@ func (s *Server) NewClient(conn Conn) *Client {
 	}
 	c.out.c = c
 	c.out.idle.L = &c.out.mu
-	c.authenticated = s.conf().requirePass == ""
-	empty, user := "", "default"
+	c.authenticated = s.access.dflt.get().openDoor()
+	empty := ""
 	c.name.Store(&empty)
 	c.lastCmd.Store(&empty)
-	c.user.Store(&user)
+	c.setUser(s.access.dflt)
 	c.proto.Store(2)
 	c.multiLen.Store(-1)
 	c.lastActive.Store(time.Now().UnixMilli())
@@ -111,7 +112,7 @@ func (s *Server) TooManyClients() bool {
 // ProtectedMode reports whether remote clients must be refused: protected
 // mode on and no password for the default user.
 func (s *Server) ProtectedMode() bool {
-	return s.cfg.Bool("protected-mode") && s.conf().requirePass == ""
+	return s.cfg.Bool("protected-mode") && s.access.dflt.get().nopass
 }
 
 // isLocal reports whether the client connects from the loopback interface
@@ -128,7 +129,7 @@ func (c *Client) dbIndex() int        { return int(c.db.Load()) }
 func (c *Client) protoVersion() int   { return int(c.proto.Load()) }
 func (c *Client) isBlocked() bool     { return c.blocked.Load() }
 func (c *Client) setProto(v int)      { c.w.SetProto(v); c.proto.Store(int32(v)) }
-func (c *Client) setUser(user string) { c.user.Store(&user) }
+func (c *Client) setUser(au *aclUser) { c.aclUser.Store(au); c.user.Store(&au.name) }
 
 // Closing reports whether the connection must be closed after the replies
 // are flushed (QUIT, protocol error, CLIENT KILL).

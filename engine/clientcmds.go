@@ -101,6 +101,10 @@ func cmdClientKill(x *Ctx) {
 			case eq(a, "laddr"):
 				laddr = string(v)
 			case eq(a, "user"):
+				if x.s.lookupUser(string(v)) == nil {
+					x.failf("ERR No such user '%s'", v)
+					return
+				}
 				user = string(v)
 			case eq(a, "skipme"):
 				switch {

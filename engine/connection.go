@@ -59,34 +59,25 @@ func cmdSelect(x *Ctx) {
 	x.w.OK()
 }
 
-// checkPassword validates credentials against requirepass (the default
-// user's password until ACL users exist).
-func (s *Server) checkPassword(user, pass string) bool {
-	want := s.conf().requirePass
-	if user != "default" {
-		return false
-	}
-	return want == "" || pass == want
-}
-
 func cmdAuth(x *Ctx) {
 	if len(x.args) > 3 {
 		x.fail(errSyntax)
 		return
 	}
-	user, pass := "default", string(x.args[1])
+	user, pass := []byte("default"), x.args[1]
 	if len(x.args) == 3 {
-		user, pass = string(x.args[1]), string(x.args[2])
-	} else if x.s.conf().requirePass == "" {
+		user, pass = x.args[1], x.args[2]
+	} else if x.s.access.dflt.get().nopass {
 		x.fail("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
 		return
 	}
-	if !x.s.checkPassword(user, pass) {
+	u := x.c.authenticate(x, user, pass)
+	if u == nil {
 		x.fail(errWrongPass)
 		return
 	}
 	x.c.authenticated = true
-	x.c.setUser(user)
+	x.c.setUser(u)
 	x.w.OK()
 }
 
@@ -122,15 +113,16 @@ func cmdHello(x *Ctx) {
 		}
 	}
 	if authGiven {
-		if !x.s.checkPassword(string(user), string(pass)) {
+		u := c.authenticate(x, user, pass)
+		if u == nil {
 			x.fail(errWrongPass)
 			return
 		}
 		c.authenticated = true
-		c.setUser(string(user))
+		c.setUser(u)
 	}
 	if !c.authenticated {
-		x.fail("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+		x.fail("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
 		return
 	}
 	if nameGiven && !x.setClientName(name) {
@@ -176,10 +168,8 @@ func cmdReset(x *Ctx) {
 	c.setProto(2)
 	empty := ""
 	c.name.Store(&empty)
-	if x.s.conf().requirePass != "" {
-		c.authenticated = false
-	}
-	c.setUser("default")
+	c.authenticated = x.s.access.dflt.get().openDoor()
+	c.setUser(x.s.access.dflt)
 	x.w.Simple("RESET")
 }
 

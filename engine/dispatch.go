@@ -117,7 +117,7 @@ func (s *Server) lookupCommand(args [][]byte) (*command, string) {
 		}
 		sub := cmd.subs[string(lowerInto(buf[:0], args[1]))]
 		if sub == nil {
-			return nil, fmt.Sprintf("ERR unknown subcommand '%.128s'. Try %s HELP.", args[1], strings.ToUpper(name))
+			return nil, fmt.Sprintf("ERR unknown subcommand '%.128s'. Try %s HELP.", args[1], strings.ToUpper(string(args[0]))) // the name as called: it may be renamed
 		}
 		cmd = sub
 	}
@@ -164,6 +164,11 @@ func (c *Client) Exec(args [][]byte, more bool) {
 		}
 		if c.multi != nil {
 			c.multi.aborted = true
+			if cmd != nil && cmd.name == "exec" {
+				// Redis discards the transaction when EXEC itself is refused.
+				c.endMulti()
+				reject = "EXECABORT Transaction discarded because of: " + reject
+			}
 		}
 		c.w.Error(reject)
 		s.stats.countError(reject)
@@ -203,19 +208,44 @@ func (c *Client) newCtx(cmd *command, args [][]byte, now time.Time) *Ctx {
 }
 
 // admit finds the command and checks, in Redis's order, whether this
-// client may run it now; a non-empty string is the rejection.
+// client may run it now; a non-empty string is the rejection. A refused
+// EXEC discards the transaction, as in Redis.
 func (c *Client) admit(args [][]byte) (*command, string) {
+	cmd, reject := c.screen(args)
+	if reject != "" && (cmd != nil && cmd.name == "exec" || cmd == nil && eq(args[0], "exec")) {
+		if c.multi != nil {
+			c.endMulti()
+		}
+		return cmd, "EXECABORT Transaction discarded because of: " + strings.TrimPrefix(reject, "ERR ")
+	}
+	return cmd, reject
+}
+
+// screen is admit's checks, in Redis's order.
+func (c *Client) screen(args [][]byte) (*command, string) {
 	cmd, reject := c.s.lookupCommand(args)
 	switch {
 	case reject != "":
-	case !c.authenticated && !cmd.noAuth:
-		reject = errNoAuth
-	case c.subscribedRESP2() && !cmd.subscriberOK:
-		reject = fmt.Sprintf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", cmd.name)
+		return cmd, reject
+	case c.authRequired() && !cmd.noAuth:
+		return cmd, errNoAuth
 	case c.multi != nil && cmd.noMulti:
-		reject = "ERR Command not allowed inside a transaction"
+		return cmd, "ERR Command not allowed inside a transaction"
 	}
-	return cmd, reject
+	// The user's ACL permissions (acl_check.go).
+	if reject := c.checkACL(cmd, args); reject != "" {
+		return cmd, reject
+	}
+	// Writes the disk cannot take (diskguard.go).
+	if reject := c.diskRefusal(cmd); reject != "" {
+		return cmd, reject
+	}
+	if c.subscribedRESP2() && !cmd.subscriberOK {
+		return cmd, fmt.Sprintf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", cmd.name)
+	}
+	// While a script runs other clients wait here, as Redis would not
+	// read them; past busy-reply-threshold they get BUSY.
+	return cmd, c.s.scripts.admit(c, cmd)
 }
 
 // call runs a command under the locks its mode asks for, commits its

@@ -170,10 +170,7 @@ func humanBytes(n int64) string {
 
 func (s *Server) infoPersistence(b *strings.Builder) {
 	fmt.Fprintf(b, "loading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\n")
-	fmt.Fprintf(b, "current_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\n")
-	fmt.Fprintf(b, "rdb_changes_since_last_save:%d\r\nrdb_bgsave_in_progress:0\r\nrdb_last_save_time:%d\r\n", s.stats.dirty.Load(), s.lastSave.Load())
-	fmt.Fprintf(b, "rdb_last_bgsave_status:ok\r\nrdb_last_bgsave_time_sec:-1\r\nrdb_current_bgsave_time_sec:-1\r\nrdb_saves:0\r\nrdb_last_cow_size:0\r\n")
-	fmt.Fprintf(b, "rdb_last_load_keys_expired:0\r\nrdb_last_load_keys_loaded:0\r\n")
+	s.infoRDB(b)
 	// Every write goes to Pebble's write-ahead log, which plays the AOF's part.
 	fmt.Fprintf(b, "aof_enabled:1\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\n")
 	fmt.Fprintf(b, "aof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\naof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\naof_last_cow_size:0\r\n")

@@ -48,7 +48,7 @@ func memoryUsage(key []byte, m *storage.Meta) int64 {
 	size := int64(len(key)) + 56 // dict entry, key header, object header
 	switch m.Type {
 	case storage.TypeString:
-		return size + max(m.Count, int64(len(m.Value))) + 8
+		return size + storage.StringLen(m) + 8
 	default:
 		return size + 64 + m.Count*32 + int64(len(m.Ext))
 	}

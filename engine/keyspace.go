@@ -361,6 +361,7 @@ func cmdFlushDB(x *Ctx) {
 	}
 	x.s.watches.touchDB(x, x.db, -1)
 	x.must(x.s.store.FlushDBs(x.db))
+	x.ready = append(x.ready, x.s.blocking.keysIn(x.db)...) // XREADGROUP waiters fail
 	x.s.stats.dirty.Add(1)
 	x.s.invalidateAll()
 	x.w.OK()
@@ -376,6 +377,7 @@ func cmdFlushAll(x *Ctx) {
 		x.s.watches.touchDB(x, i, -1)
 	}
 	x.must(x.s.store.FlushDBs(all...))
+	x.ready = append(x.ready, x.s.blocking.keysIn(all...)...) // XREADGROUP waiters fail
 	x.s.stats.dirty.Add(1)
 	x.s.invalidateAll()
 	x.w.OK()

@@ -38,9 +38,12 @@ type Server struct {
 	stripes [lockStripes]sync.Mutex
 
 	commands map[string]*command
+	access   *accessControl // ACL users and log (acl_users.go)
+	disk     diskGuard      // MISCONF while the disk cannot take writes (diskguard.go)
 	pubsub   *pubsub
 	watches  *watchRegistry
 	blocking *blocking
+	scripts  *scriptEngine // Lua scripts and functions (scripting.go)
 	tracking *tracking
 	pause    pauseState
 	latency  latencyMonitor
@@ -65,6 +68,7 @@ type Server struct {
 	configFile      string
 	dataDir         string
 	lastSave        atomic.Int64 // unix seconds of the last save
+	persist         persistence  // RDB saves (rdbsave.go)
 	peakMemory      atomic.Int64
 	expireCycleTime atomic.Int64 // microseconds spent in active expiry
 	opsRate         opsMeter
@@ -76,7 +80,6 @@ type Server struct {
 
 // settings caches configuration values the hot paths read.
 type settings struct {
-	requirePass      string
 	maxBulk          int64
 	slowlogSlower    int64
 	slowlogMaxLen    int64
@@ -135,12 +138,15 @@ func New(store *storage.Store, cfg Config, log *rlog.Logger, configFile, dataDir
 		configFile: configFile,
 		dataDir:    dataDir,
 	}
+	s.scripts = newScriptEngine(s)
+	s.initAccess()   // ACL users (acl_users.go)
+	s.applyRenames() // rename-command (renames.go)
 	s.lastSave.Store(time.Now().Unix())
 	s.activeExpire.Store(true)
 	s.loadSettings()
 	s.loadNotify()
 	cfg.OnSet("notify-keyspace-events", func(string) error { s.loadNotify(); return nil })
-	for _, name := range []string{"requirepass", "proto-max-bulk-len", "slowlog-log-slower-than", "slowlog-max-len", "hz", "maxclients", "client-output-buffer-limit", "latency-monitor-threshold"} {
+	for _, name := range []string{"proto-max-bulk-len", "slowlog-log-slower-than", "slowlog-max-len", "hz", "maxclients", "client-output-buffer-limit", "latency-monitor-threshold"} {
 		cfg.OnSet(name, func(string) error { s.loadSettings(); return nil })
 	}
 	cfg.OnSet("appendfsync", func(v string) error { store.SetFsync(parseFsync(v)); return nil })
@@ -164,7 +170,6 @@ func (s *Server) loadSettings() {
 		hz = 1
 	}
 	s.settings.Store(&settings{
-		requirePass:      s.cfg.String("requirepass"),
 		maxBulk:          s.cfg.Int("proto-max-bulk-len"),
 		slowlogSlower:    s.cfg.Int("slowlog-log-slower-than"),
 		slowlogMaxLen:    s.cfg.Int("slowlog-max-len"),
@@ -190,6 +195,10 @@ func (s *Server) SetShutdown(fn func(save bool) error) { s.shutdownFn = fn }
 func (s *Server) Start() {
 	s.bg.Add(1)
 	go s.cron()
+	s.bg.Add(1)
+	go s.watchDisk() // diskguard.go
+	s.bg.Add(1)
+	go s.saveCron()
 }
 
 // Stop ends the background cycles.

@@ -55,9 +55,20 @@ func cmdShutdown(x *Ctx) {
 			return
 		}
 	}
+	if reject := x.s.scripts.beforeShutdown(x.args); reject != "" {
+		x.fail(reject) // a script is running: only SHUTDOWN NOSAVE, which stops it
+		return
+	}
 	if x.s.shutdownFn == nil {
 		x.fail("ERR Errors trying to SHUTDOWN. Check logs.")
 		return
+	}
+	if save {
+		if err := x.s.saveForShutdown(); err != nil {
+			x.s.log.Warningf("Error trying to save the DB, can't exit: %v", err)
+			x.fail("ERR Errors trying to SHUTDOWN. Check logs.")
+			return
+		}
 	}
 	if err := x.s.shutdownFn(save); err != nil {
 		x.s.log.Warningf("Error trying to shut down: %v", err)

@@ -73,8 +73,12 @@ func (r *Reader) Next() ([][]byte, error) {
 	return nil, nil
 }
 
-// Fill reads more bytes from the connection, making room as needed.
+// Fill reads more bytes from the connection, making room as needed. A
+// client whose unparsed bytes reach MaxQuery gets ErrQueryBufferLimit.
 func (r *Reader) Fill() error {
+	if int64(r.w-r.r) >= r.MaxQuery {
+		return ErrQueryBufferLimit
+	}
 	if r.r == r.w {
 		r.r, r.w = 0, 0
 		if cap(r.buf) > 1<<20 { // give back the room a huge request needed
@@ -108,7 +112,9 @@ func (r *Reader) Fill() error {
 
 // reserve makes sure the buffer can hold need bytes from the read position,
 // so a big bulk argument is read without repeated doubling and copying.
+// It never reserves past MaxQuery: a request that big is cut off anyway.
 func (r *Reader) reserve(need int) {
+	need = int(min(int64(need), r.MaxQuery))
 	if need <= len(r.buf)-r.r {
 		return
 	}
@@ -151,7 +157,8 @@ func (r *Reader) parseMultibulk(b []byte) ([][]byte, int, error) {
 			return nil, 0, nil
 		}
 		if rest[0] != '$' {
-			return nil, 0, &ProtocolError{"expected '$', got '" + string(rest[0]) + "'"}
+			// The byte itself, as C's %c writes it.
+			return nil, 0, &ProtocolError{"expected '$', got '" + string(rest[:1]) + "'"}
 		}
 		size, ok := parseInt(rest[1:nl])
 		if !ok || size < 0 || size > r.MaxBulk {

@@ -3,6 +3,7 @@
 package server
 
 import (
+	"crypto/tls"
 	"errors"
 	"net"
 	"os"
@@ -25,6 +26,8 @@ type Options struct {
 	TCPKeepAlive time.Duration
 	Limits       func() (maxBulk, maxQuery int64)
 	Idle         func() time.Duration // timeout directive; 0 = never
+	TLSPort      int                  // tls-port: TLS connections on every bind address
+	TLS          *tls.Config          // required with TLSPort (TLSConfig)
 }
 
 // Server owns the listeners.
@@ -33,6 +36,7 @@ type Server struct {
 	opts      Options
 	log       *rlog.Logger
 	listeners []net.Listener
+	secure    map[net.Listener]bool // the tls-port listeners
 	wg        sync.WaitGroup
 	mu        sync.Mutex
 	conns     map[*conn]struct{}
@@ -42,34 +46,14 @@ type Server struct {
 // Listen opens every listener; an address marked optional ("-::1") that
 // cannot be bound is skipped, as Redis does.
 func Listen(eng *engine.Server, opts Options, log *rlog.Logger) (*Server, error) {
-	s := &Server{eng: eng, opts: opts, log: log, conns: make(map[*conn]struct{})}
-	if opts.Port != 0 {
-		binds := opts.Binds
-		if len(binds) == 0 {
-			binds = []string{"*", "-::*"}
+	s := &Server{eng: eng, opts: opts, log: log, conns: make(map[*conn]struct{}), secure: map[net.Listener]bool{}}
+	for _, port := range []int{opts.Port, opts.TLSPort} {
+		if port == 0 {
+			continue
 		}
-		for _, b := range binds {
-			optional := len(b) > 0 && b[0] == '-'
-			if optional {
-				b = b[1:]
-			}
-			host := b
-			network := "tcp"
-			switch b {
-			case "*":
-				host, network = "0.0.0.0", "tcp4"
-			case "::*":
-				host, network = "::", "tcp6"
-			}
-			ln, err := net.Listen(network, net.JoinHostPort(host, strconv.Itoa(opts.Port)))
-			if err != nil {
-				if optional {
-					continue
-				}
-				s.Close()
-				return nil, err
-			}
-			s.listeners = append(s.listeners, ln)
+		if err := s.listenTCP(port, port == opts.TLSPort); err != nil {
+			s.Close()
+			return nil, err
 		}
 	}
 	if opts.UnixSocket != "" {
@@ -88,6 +72,38 @@ func Listen(eng *engine.Server, opts Options, log *rlog.Logger) (*Server, error)
 		return nil, errors.New("no address to listen on")
 	}
 	return s, nil
+}
+
+// listenTCP listens on port at every bind address.
+func (s *Server) listenTCP(port int, secure bool) error {
+	binds := s.opts.Binds
+	if len(binds) == 0 {
+		binds = []string{"*", "-::*"}
+	}
+	for _, b := range binds {
+		optional := len(b) > 0 && b[0] == '-'
+		if optional {
+			b = b[1:]
+		}
+		host := b
+		network := "tcp"
+		switch b {
+		case "*":
+			host, network = "0.0.0.0", "tcp4"
+		case "::*":
+			host, network = "::", "tcp6"
+		}
+		ln, err := net.Listen(network, net.JoinHostPort(host, strconv.Itoa(port)))
+		if err != nil {
+			if optional {
+				continue
+			}
+			return err
+		}
+		s.listeners = append(s.listeners, ln)
+		s.secure[ln] = secure
+	}
+	return nil
 }
 
 // Addrs lists the bound addresses.
@@ -124,6 +140,9 @@ func (s *Server) accept(ln net.Listener) {
 				tc.SetKeepAlive(true)
 				tc.SetKeepAlivePeriod(s.opts.TCPKeepAlive)
 			}
+		}
+		if s.secure[ln] {
+			nc = tls.Server(nc, s.opts.TLS) // the handshake happens on first use
 		}
 		c := newConn(s, nc)
 		s.mu.Lock()
@@ -193,6 +212,7 @@ func (c *conn) serve() {
 	c.cl = s.eng.NewClient(c)
 	defer c.cl.Close()
 	for {
+		c.rd.Strict = c.cl.AuthRequired() // Redis's small limits before AUTH
 		args, err := c.rd.Next()
 		if err != nil {
 			var pe *resp.ProtocolError
@@ -287,7 +307,11 @@ func addrString(a net.Addr) string {
 
 // FD is the socket's file descriptor, as CLIENT LIST shows it.
 func (c *conn) FD() int {
-	sc, ok := c.nc.(syscall.Conn)
+	nc := c.nc
+	if tc, ok := nc.(*tls.Conn); ok {
+		nc = tc.NetConn()
+	}
+	sc, ok := nc.(syscall.Conn)
 	if !ok {
 		return -1
 	}

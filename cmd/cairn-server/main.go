@@ -3,6 +3,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"os"
@@ -51,10 +52,22 @@ func main() {
 		fmt.Fprintf(os.Stderr, "%s is not supported by Cairn: Go manages its own memory, there is no allocator to test.\n", args[0])
 		os.Exit(1)
 	}
+	importFile, args, err := importFlag(args)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	cfg, err := config.Load(args, os.Environ())
 	if err != nil {
 		printConfigError(err)
 		os.Exit(1)
+	}
+	if importFile != "" {
+		if err := runImport(cfg, importFile); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
 	}
 	if cfg.Bool("daemonize") && os.Getenv(daemonChild) == "" {
 		if err := daemonize(); err != nil {
@@ -108,6 +121,7 @@ func run(cfg *config.Config) error {
 	}
 	dataDir, _ := filepath.Abs(cfg.String("cairn-data-subdir"))
 	started := time.Now()
+	fresh := freshDataDir(dataDir)
 	store, err := storage.Open(storage.Options{
 		Dir:            dataDir,
 		BlockCacheSize: cfg.Int("cairn-block-cache-size"),
@@ -121,7 +135,25 @@ func run(cfg *config.Config) error {
 	}
 	log.Noticef("Data directory %s opened in %.3f seconds", dataDir, time.Since(started).Seconds())
 
+	loaded, err := loadAtStartup(cfg, store, log, fresh)
+	if err != nil {
+		store.Close()
+		return err
+	}
 	eng := engine.New(store, cfg, log, cfg.ConfigFile(), dataDir)
+	if err := eng.ACLError(); err != nil { // users from "user" lines and aclfile
+		log.Warningf("%v", err)
+		store.Close()
+		return err
+	}
+	eng.RecordLoad(loaded)
+	tlsConfig, err := tlsSetup(cfg)
+	if err != nil {
+		log.Warningf("%v", err)
+		log.Warningf("Failed to configure TLS. Check logs for more info.")
+		store.Close()
+		return err
+	}
 	srv, err := server.Listen(eng, server.Options{
 		Binds:        cfg.Strings("bind"),
 		Port:         int(cfg.Int("port")),
@@ -131,7 +163,9 @@ func run(cfg *config.Config) error {
 		Limits: func() (int64, int64) {
 			return cfg.Int("proto-max-bulk-len"), cfg.Int("client-query-buffer-limit")
 		},
-		Idle: func() time.Duration { return time.Duration(cfg.Int("timeout")) * time.Second },
+		Idle:    func() time.Duration { return time.Duration(cfg.Int("timeout")) * time.Second },
+		TLSPort: int(cfg.Int("tls-port")),
+		TLS:     tlsConfig,
 	}, log)
 	if err != nil {
 		log.Warningf("Failed listening on port %d (tcp), aborting: %v", cfg.Int("port"), err)
@@ -189,11 +223,30 @@ func run(cfg *config.Config) error {
 		if sig == syscall.SIGINT {
 			name = "SIGINT"
 		}
+		if err := eng.ShutdownSave(); err != nil {
+			log.Warningf("Error trying to save the DB: %v", err)
+		}
 		shutdown(fmt.Sprintf("Received %s scheduling shutdown...", name))
 	case <-done:
 	}
 	<-done
 	return nil
+}
+
+// tlsSetup builds the tls-port listener's TLS configuration from the tls-*
+// directives; nil when tls-port is 0.
+func tlsSetup(cfg *config.Config) (*tls.Config, error) {
+	if cfg.Int("tls-port") == 0 {
+		return nil, nil
+	}
+	return server.TLSConfig(server.TLSSettings{
+		CertFile:    cfg.String("tls-cert-file"),
+		KeyFile:     cfg.String("tls-key-file"),
+		CACertFile:  cfg.String("tls-ca-cert-file"),
+		CACertDir:   cfg.String("tls-ca-cert-dir"),
+		AuthClients: cfg.String("tls-auth-clients"),
+		Protocols:   cfg.String("tls-protocols"),
+	})
 }
 
 // printConfigError reports a configuration error the way redis-server
