@@ -134,7 +134,7 @@ var directives = []directive{
 	{"maxclients", "", true, "10000", 0, uintT(1, uintMax)},
 	{"maxmemory", "", true, "0", 0, umemT(0, ullongMax)},
 	{"maxmemory-clients", "", false, "0", 0, typ{kind: kindInt, min: -100, max: llongMax, memory: true, percent: true}},
-	{"maxmemory-eviction-tenacity", "", false, "10", 0, intT(0, 100)},
+	{"maxmemory-eviction-tenacity", "", true, "10", 0, intT(0, 100)},
 	{"maxmemory-policy", "", true, "noeviction", 0, enumT("volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction")},
 	{"maxmemory-samples", "", true, "5", 0, intT(1, intMax)},
 	{"min-replicas-max-lag", "min-slaves-max-lag", false, "10", 0, intT(0, intMax)},
@@ -224,10 +224,13 @@ var directives = []directive{
 	{"zset-max-listpack-value", "zset-max-ziplist-value", true, "64", 0, umemT(0, llongMax)},
 
 	// Cairn's own directives.
-	// Hot-cache bytes; 0 derives the size from maxmemory.
+	// The process memory bound the caches are sized from; 0 derives it
+	// from maxmemory (at most 3/4 of RAM), or min(1gb, RAM/2) without it.
+	{"cairn-memory-bound", "", true, "0", 0, memT(0, llongMax)},
+	// Explicit cache sizes; 0 takes the bound's share (storage.PlanMemory).
 	{"cairn-cache-size", "", true, "0", 0, memT(0, llongMax)},
-	{"cairn-block-cache-size", "", true, "268435456", immutable, memT(0, llongMax)},
-	{"cairn-memtable-size", "", true, "67108864", immutable, memT(0, llongMax)},
+	{"cairn-block-cache-size", "", true, "0", immutable, memT(0, llongMax)},
+	{"cairn-memtable-size", "", true, "0", immutable, memT(0, llongMax)},
 	// The Pebble directory inside dir.
 	{"cairn-data-subdir", "", true, "cairn-data", immutable, checked(strT(), checkDataSubdir)},
 }

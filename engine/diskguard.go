@@ -68,7 +68,7 @@ func (s *Server) checkDisk() {
 // Pebble to flush two memtables and start new files. A full disk must never
 // reach Pebble's write-ahead log.
 func (s *Server) diskReserve() int64 {
-	return 2*s.cfg.Int("cairn-memtable-size") + 16<<20
+	return 2*s.store.MemTableSize() + 16<<20
 }
 
 // diskRefusal is admit's MISCONF check: while the disk cannot take writes,

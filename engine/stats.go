@@ -16,6 +16,7 @@ type stats struct {
 	rejectedConns       atomic.Int64
 	commandsProcessed   atomic.Int64
 	expiredKeys         atomic.Int64
+	evictedKeys         atomic.Int64
 	expiredStalePerc    atomic.Int64
 	keyspaceHits        atomic.Int64
 	keyspaceMisses      atomic.Int64
@@ -59,7 +60,7 @@ func (st *stats) errorCounts() [][2]any {
 
 func (st *stats) reset() {
 	for _, c := range []*atomic.Int64{&st.connectionsReceived, &st.rejectedConns, &st.commandsProcessed,
-		&st.expiredKeys, &st.expiredStalePerc, &st.keyspaceHits, &st.keyspaceMisses,
+		&st.expiredKeys, &st.evictedKeys, &st.expiredStalePerc, &st.keyspaceHits, &st.keyspaceMisses,
 		&st.totalReadsProcessed, &st.netInput, &st.netOutput, &st.errorReplies} {
 		c.Store(0)
 	}

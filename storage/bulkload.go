@@ -97,7 +97,7 @@ func (l *Loader) Flush() error {
 func (l *Loader) commit(sync *pebble.WriteOptions) error {
 	b := l.tx.batch
 	for phys, d := range l.deltas {
-		for kind, n := range map[byte]int64{counterKeys: d.keys.Load(), counterExpires: d.expires.Load(), counterDeadlines: d.deadlines.Load()} {
+		for kind, n := range map[byte]int64{counterKeys: d.keys.Load(), counterExpires: d.expires.Load(), counterDeadlines: d.deadlines.Load(), counterBytes: d.bytes.Load()} {
 			if n != 0 {
 				b.Merge(counterKey(phys, kind), encodeCounter(n), nil)
 			}
@@ -112,6 +112,7 @@ func (l *Loader) commit(sync *pebble.WriteOptions) error {
 		c.keys.Add(d.keys.Load())
 		c.expires.Add(d.expires.Load())
 		c.deadlines.Add(d.deadlines.Load())
+		c.bytes.Add(d.bytes.Load())
 	}
 	clear(l.deltas)
 	l.tx.batch = l.s.db.NewIndexedBatch()
@@ -160,6 +161,7 @@ func (l *Loader) PutKey(db int, key []byte, m *Meta) error {
 		l.deltas[phys] = d
 	}
 	d.keys.Add(1)
+	d.bytes.Add(KeyFootprint(key, m))
 	if m.Expire != 0 {
 		b.Set(expiryKey(m.Expire, phys, key), nil, nil)
 		d.expires.Add(1)
@@ -311,7 +313,7 @@ func (l *Loader) merge(db int, phys uint32) error {
 		}
 	}
 	b := s.db.NewBatch()
-	for _, kind := range []byte{counterKeys, counterExpires, counterDeadlines} {
+	for _, kind := range []byte{counterKeys, counterExpires, counterDeadlines, counterBytes} {
 		b.Delete(counterKey(phys, kind), nil)
 	}
 	b.Delete(systemKey(stagingName(phys)), nil)

@@ -20,8 +20,9 @@ const maxCachedValue = 1 << 20
 // Redis's approximated LRU does.
 type cache struct {
 	shards      [cacheShards]cacheShard
-	shardBudget int64
+	shardBudget atomic.Int64
 	clock       atomic.Uint32 // coarse access clock, bumped by the owner
+	access      *accessTable  // every lookup counts as an access there too
 
 	hits, misses, evictions atomic.Int64
 
@@ -48,7 +49,8 @@ type cacheEntry struct {
 const lfuInit = 5
 
 func newCache(budget int64) *cache {
-	c := &cache{shardBudget: budget / cacheShards}
+	c := &cache{}
+	c.shardBudget.Store(budget / cacheShards)
 	c.clock.Store(uint32(time.Now().Unix()))
 	c.logFactor.Store(10)
 	c.decayTime.Store(1)
@@ -60,9 +62,14 @@ func newCache(budget int64) *cache {
 
 func (c *cache) shard(hash uint32) *cacheShard { return &c.shards[hash%cacheShards] }
 
-// get returns the cached meta (nil if known absent) and whether it was found.
+// get returns the cached meta (nil if known absent) and whether it was
+// found. Every Tx's first lookup of a key comes here, so it also records
+// the access (LRU clock, LFU counter) for eviction and OBJECT.
 func (c *cache) get(hash uint32, k []byte) (*Meta, bool) {
-	if c.shardBudget <= 0 {
+	if c.access != nil {
+		c.access.touch(hash)
+	}
+	if c.shardBudget.Load() <= 0 {
 		return nil, false
 	}
 	s := c.shard(hash)
@@ -85,7 +92,8 @@ func (c *cache) get(hash uint32, k []byte) (*Meta, bool) {
 }
 
 func (c *cache) put(hash uint32, k []byte, m *Meta) {
-	if c.shardBudget <= 0 {
+	budget := c.shardBudget.Load()
+	if budget <= 0 {
 		return
 	}
 	size := int64(len(k) + 64)
@@ -105,7 +113,7 @@ func (c *cache) put(hash uint32, k []byte, m *Meta) {
 		s.m[string(k)] = &cacheEntry{meta: m, size: size, access: c.clock.Load(), freq: lfuInit}
 		s.bytes += size
 	}
-	for s.bytes > c.shardBudget && len(s.m) > 1 {
+	for s.bytes > budget && len(s.m) > 1 {
 		c.evictOne(s)
 	}
 	s.mu.Unlock()
@@ -197,15 +205,29 @@ func (c *cache) lfuIncr(counter uint8) uint8 {
 	return counter
 }
 
-// peek returns a key's access data without counting an access.
-func (c *cache) peek(hash uint32, k []byte) (idle int64, freq uint8, ok bool) {
-	s := c.shard(hash)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e, ok := s.m[string(k)]
-	if !ok {
-		return 0, 0, false
+// setBudget changes the cache's budget, evicting at once what no longer
+// fits.
+func (c *cache) setBudget(budget int64) {
+	shard := budget / cacheShards
+	// A disabled cache is not written through: entries a put raced in
+	// while it was being disabled are stale, so enabling starts empty.
+	enabling := c.shardBudget.Load() <= 0 && shard > 0
+	if !enabling {
+		c.shardBudget.Store(shard)
 	}
-	now := c.clock.Load()
-	return int64(now) - int64(e.access), c.lfuDecay(e, now), true
+	for i := range c.shards {
+		s := &c.shards[i]
+		s.mu.Lock()
+		if shard <= 0 || enabling {
+			clear(s.m)
+			s.bytes = 0
+		}
+		for s.bytes > shard && len(s.m) > 0 {
+			c.evictOne(s)
+		}
+		s.mu.Unlock()
+	}
+	if enabling {
+		c.shardBudget.Store(shard)
+	}
 }

@@ -196,7 +196,7 @@ func (s *Store) reclaimDB(phys uint32) error {
 			return err
 		}
 		if n == 0 {
-			for _, kind := range []byte{counterKeys, counterExpires, counterDeadlines} {
+			for _, kind := range []byte{counterKeys, counterExpires, counterDeadlines, counterBytes} {
 				b.Delete(counterKey(phys, kind), nil)
 			}
 			b.Delete(systemKey(reclaimName(phys)), nil)

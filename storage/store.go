@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,19 +16,29 @@ import (
 	"github.com/cockroachdb/pebble/v2/bloom"
 )
 
-// Options size the store. Zero values take the defaults.
+// Options size the store. Zero values take the defaults (PlanMemory's
+// shares of a 1 GB bound).
 type Options struct {
 	Dir            string
 	BlockCacheSize int64 // Pebble's block cache
 	MemTableSize   int64
 	HotCacheSize   int64 // decoded meta records and small values
+	AccessSlots    int   // access records (LRU clock / LFU counter); 0 = 1M slots
 	Logger         pebble.Logger
 }
 
 // Store is the keyspace on disk.
 type Store struct {
-	db    *pebble.DB
-	cache *cache
+	db     *pebble.DB
+	cache  *cache
+	access *accessTable
+
+	blockCache    *pebble.Cache
+	blockMu       sync.Mutex
+	blockRelease  func() // gives back the block cache's shrinking reservation
+	blockReserved int64
+	memTableSize  int64
+	plan          atomic.Pointer[MemoryPlan]
 
 	dbs     atomic.Pointer[[]uint32] // logical db → physical db
 	mapMu   sync.Mutex               // serialises changes of the mapping
@@ -44,10 +55,12 @@ type Store struct {
 	closed     atomic.Bool
 	bgWG       sync.WaitGroup
 	reclaimErr atomic.Pointer[error]
+	readAids   // key and element filters, hints (keyfilter.go)
 }
 
 type dbCounters struct {
 	keys, expires, deadlines atomic.Int64
+	bytes                    atomic.Int64 // dataset footprint (memory.go)
 }
 
 const oidBlock = 1 << 20
@@ -55,32 +68,53 @@ const oidBlock = 1 << 20
 // Open opens (or creates) the store in opts.Dir with room for at least
 // databases logical databases.
 func Open(opts Options, databases int) (*Store, error) {
+	def := PlanMemory(1<<30, 0, 0, 0)
 	if opts.BlockCacheSize <= 0 {
-		opts.BlockCacheSize = 256 << 20
+		opts.BlockCacheSize = def.BlockCache
 	}
 	if opts.MemTableSize <= 0 {
-		opts.MemTableSize = 64 << 20
+		opts.MemTableSize = def.MemTable
 	}
 	if opts.HotCacheSize < 0 {
 		opts.HotCacheSize = 0
+	}
+	if opts.AccessSlots <= 0 {
+		opts.AccessSlots = 1 << 20 // 8 MB
 	}
 	if opts.Logger == nil {
 		opts.Logger = quietLogger{}
 	}
 	pc := pebble.NewCache(opts.BlockCacheSize)
 	defer pc.Unref()
+	// Tuning for Cairn's workload: point reads of meta records (many of
+	// them for keys that do not exist yet: every write of a new key looks
+	// its key up first), short element scans, and bursts of small writes.
+	//   - Bloom filters (10 bits/key, ~1% false positives) on every level:
+	//     a lookup of a missing key reads no data block.
+	//   - Memtables and block cache come from the memory bound (PlanMemory);
+	//     at most memTableLimit memtables are alive, so their memory is
+	//     bounded too (writes stall rather than memory growing).
+	//   - L0 compacts from 4 sub-levels and stops writes at 32: reads check
+	//     every L0 sub-level, so keep it shallow, but absorb bursts.
+	//   - Compactions run 1 at a time, up to half the cores when behind, so
+	//     they never starve command goroutines on small machines.
+	//   - Open sstables (each keeps a reader) scale with the block cache:
+	//     one per 16 KB of it, 1000..16384.
+	//   - Every iterator Cairn opens has both bounds (one key role, one
+	//     database or one object), so none walks into other data.
+	compactors := max(2, runtime.NumCPU()/2)
 	po := &pebble.Options{
 		Cache:                       pc,
 		MemTableSize:                uint64(opts.MemTableSize),
-		MemTableStopWritesThreshold: 4,
+		MemTableStopWritesThreshold: memTableLimit,
 		L0CompactionThreshold:       4,
 		L0StopWritesThreshold:       32,
 		LBaseMaxBytes:               256 << 20,
-		MaxOpenFiles:                16384,
+		MaxOpenFiles:                int(min(max(opts.BlockCacheSize/(16<<10), 1000), 16384)),
 		Merger:                      counterMerger,
 		FormatMajorVersion:          pebble.FormatNewest,
 		Logger:                      opts.Logger,
-		CompactionConcurrencyRange:  func() (int, int) { return 1, 2 },
+		CompactionConcurrencyRange:  func() (int, int) { return 1, compactors },
 	}
 	for i := range po.Levels {
 		po.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
@@ -90,17 +124,25 @@ func Open(opts Options, databases int) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	pc.Ref() // kept for Resize and statistics; released by Close
 	s := &Store{
-		db:      db,
-		cache:   newCache(opts.HotCacheSize),
-		reclaim: make(chan struct{}, 1),
-		done:    make(chan struct{}),
+		db:           db,
+		cache:        newCache(opts.HotCacheSize),
+		access:       newAccessTable(opts.AccessSlots),
+		blockCache:   pc,
+		memTableSize: opts.MemTableSize,
+		reclaim:      make(chan struct{}, 1),
+		done:         make(chan struct{}),
 	}
+	s.cache.access = s.access
 	if err := s.loadState(databases); err != nil {
 		db.Close()
+		pc.Unref()
 		return nil, err
 	}
 	s.durable = newDurability(s)
+	// The key filter shares the hot cache's part of the memory bound.
+	s.startKeyFilter(opts.HotCacheSize)
 	s.bgWG.Add(1)
 	go s.reclaimLoop()
 	return s, nil
@@ -188,7 +230,7 @@ func (s *Store) loadCounters(phys uint32) error {
 		dst.Store(decodeCounter(v))
 		closer.Close()
 	}
-	return nil
+	return s.loadBytesCounter(phys, c.keys.Load())
 }
 
 func (s *Store) countersOf(phys uint32) *dbCounters {
@@ -309,6 +351,13 @@ func (s *Store) Close() error {
 	if cerr := s.db.Close(); err == nil {
 		err = cerr
 	}
+	s.blockMu.Lock()
+	if s.blockRelease != nil {
+		s.blockRelease()
+		s.blockRelease = nil
+	}
+	s.blockMu.Unlock()
+	s.blockCache.Unref()
 	return err
 }
 
@@ -317,36 +366,15 @@ func (s *Store) Pebble() *pebble.DB { return s.db }
 
 // CacheStats reports the hot cache's figures.
 func (s *Store) CacheStats() (used, budget, hits, misses, evictions int64) {
-	return s.cache.usedBytes(), s.cache.shardBudget * cacheShards, s.cache.hits.Load(), s.cache.misses.Load(), s.cache.evictions.Load()
+	return s.cache.usedBytes(), s.cache.shardBudget.Load() * cacheShards, s.cache.hits.Load(), s.cache.misses.Load(), s.cache.evictions.Load()
 }
 
-// Tick advances the hot cache's access clock; the engine calls it every
-// server cycle.
-func (s *Store) Tick() { s.cache.clock.Store(uint32(time.Now().Unix())) }
-
-// SetLFU turns LFU access counting on or off and sets lfu-log-factor and
-// lfu-decay-time.
-func (s *Store) SetLFU(on bool, logFactor, decayMinutes int64) {
-	s.cache.logFactor.Store(logFactor)
-	s.cache.decayTime.Store(decayMinutes)
-	s.cache.lfu.Store(on)
-}
-
-// IdleSeconds is OBJECT IDLETIME: seconds since the key was last accessed
-// (0 when the hot cache no longer remembers it). It does not count as an
-// access.
-func (s *Store) IdleSeconds(db int, key []byte) int64 {
-	idle, _, _ := s.cache.peek(KeyHash(key), metaKey(nil, s.Phys(db), key))
-	return max(idle, 0)
-}
-
-// AccessFreq is OBJECT FREQ: the key's LFU counter.
-func (s *Store) AccessFreq(db int, key []byte) uint8 {
-	_, freq, ok := s.cache.peek(KeyHash(key), metaKey(nil, s.Phys(db), key))
-	if !ok {
-		return lfuInit
-	}
-	return freq
+// Tick advances the access clocks (hot cache, access records); the engine
+// calls it every server cycle.
+func (s *Store) Tick() {
+	now := time.Now()
+	s.cache.clock.Store(uint32(now.Unix()))
+	s.access.clock.Store(now.UnixMilli())
 }
 
 var errClosed = errors.New("store is closed")

@@ -57,11 +57,13 @@ func runImport(cfg *config.Config, file string) error {
 	if fi, err := f.Stat(); err == nil {
 		size = fi.Size()
 	}
+	plan := memoryPlan(cfg, 0, 0)
 	store, err := storage.Open(storage.Options{
 		Dir:            dataDirOf(cfg),
-		BlockCacheSize: cfg.Int("cairn-block-cache-size"),
-		MemTableSize:   cfg.Int("cairn-memtable-size"),
-		HotCacheSize:   hotCacheSize(cfg),
+		BlockCacheSize: plan.BlockCache,
+		MemTableSize:   plan.MemTable,
+		HotCacheSize:   plan.HotCache,
+		AccessSlots:    plan.AccessSlots,
 	}, int(cfg.Int("databases")))
 	if err != nil {
 		return err
