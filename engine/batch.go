@@ -59,7 +59,7 @@ func (c *Client) joinBatch(x *Ctx) bool {
 	s.runBody(x, func() { x.cmd.run(x) })
 	s.account(x, time.Since(start))
 	s.rememberReads(x)
-	s.feedMonitors(x, c.monitorSource())
+	s.monitor(x)
 	b.modified = append(b.modified, x.modified...)
 	b.events = append(b.events, x.events...)
 	b.ready = append(b.ready, x.ready...)

@@ -51,7 +51,7 @@ var errCountMismatch = errors.New("collection records disagree with its element 
 // elemGet reads the record of member; ok is false if it does not exist.
 func (x *Ctx) elemGet(oid uint64, member []byte) ([]byte, bool) {
 	var buf [64]byte
-	v, ok, err := x.tx().Get(oid, elemSubkey(buf[:0], member))
+	v, ok, err := x.tx().GetMember(oid, elemSubkey(buf[:0], member))
 	x.must(err)
 	return v, ok
 }

@@ -6,7 +6,12 @@ import (
 	"github.com/cairndb/cairn/storage"
 )
 
-const lockStripes = 4096
+// lockStripes is the number of key lock stripes. A pipelined client holds
+// the stripes of every key of its open batch (batch.go), and a command
+// that finds one of its stripes taken commits the batch early and waits:
+// with 50 clients pipelining 16 commands of 10 keys (MSET), 4096 stripes
+// collided on most batches; 65536 (512 KB of mutexes) rarely do.
+const lockStripes = 1 << 16
 
 // lockMode says how a command is isolated from the others.
 type lockMode int

@@ -74,14 +74,24 @@ func zboundKey(level int, pos []byte) []byte {
 
 // indexReader walks the index and the 's' records of a set.
 type indexReader struct {
-	z  *zset
-	it *storage.Iter
+	z   *zset
+	it  *storage.Iter
+	low []byte // zsetLowHint: nothing live (element or boundary) is below it
 }
 
 func (z *zset) indexReader() *indexReader {
 	it, err := z.tx.Iter(z.m.OID, nil, nil)
 	zmust(err)
-	return &indexReader{z: z, it: it}
+	return &indexReader{z: z, it: it, low: z.tx.Hint(z.m.OID, zsetLowHint)}
+}
+
+// floor is where a walk from pos (nil: the head) may start: the records
+// below the low hint are all deleted.
+func (r *indexReader) floor(pos []byte) []byte {
+	if r.low != nil && bytes.Compare(pos, r.low) < 0 {
+		return r.low
+	}
+	return pos
 }
 
 func (r *indexReader) close() { zmust(r.it.Close()) }
@@ -113,7 +123,13 @@ func (r *indexReader) onBound(ok bool, level int) ([]byte, bool) {
 // containing is the start of the last node of level L starting before pos
 // (nil: the head).
 func (r *indexReader) containing(level int, pos []byte) []byte {
-	start, ok := r.onBound(r.it.SeekLT(zboundKey(level, pos)), level)
+	var found bool
+	if r.low != nil {
+		found = r.it.SeekLTFloor(zboundKey(level, pos), zboundKey(level, r.low))
+	} else {
+		found = r.it.SeekLT(zboundKey(level, pos))
+	}
+	start, ok := r.onBound(found, level)
 	if !ok {
 		return nil
 	}
@@ -122,9 +138,11 @@ func (r *indexReader) containing(level int, pos []byte) []byte {
 
 // nextBound is the first boundary of level L after start (nil: head).
 func (r *indexReader) nextBound(level int, start []byte) ([]byte, bool) {
-	k := zboundKey(level, start)
+	var k []byte
 	if start != nil {
-		k = append(k, 0) // past start itself
+		k = append(zboundKey(level, start), 0) // past start itself
+	} else {
+		k = zboundKey(level, r.floor(nil))
 	}
 	return r.onBound(r.it.SeekGE(k), level)
 }
@@ -133,7 +151,7 @@ func (r *indexReader) nextBound(level int, start []byte) ([]byte, bool) {
 func (r *indexReader) scoresBetween(from, to []byte) int64 {
 	var n int64
 	end := zscoreKey(to)
-	for ok := r.it.SeekGE(zscoreKey(from)); ok && bytes.Compare(r.it.Key(), end) < 0; ok = r.it.Next() {
+	for ok := r.it.SeekGE(zscoreKey(r.floor(from))); ok && bytes.Compare(r.it.Key(), end) < 0; ok = r.it.Next() {
 		n++
 	}
 	return n
@@ -220,9 +238,15 @@ func (z *zset) indexRemove(pos []byte) {
 	}
 	lvl := zlevel(z.seed(), pos[8:])
 	r := z.indexReader()
+	// The first element (ZPOPMIN's case: it is where the low hint points)
+	// has no live boundary before it: its nodes are the heads.
+	first := r.low != nil && bytes.Equal(pos, r.low)
 	var writes []zindexWrite
 	for level := 1; level <= levels; level++ {
-		prev := r.containing(level, pos)
+		var prev []byte
+		if !first {
+			prev = r.containing(level, pos)
+		}
 		c := r.count(level, prev)
 		if lvl < level {
 			writes = append(writes, zindexWrite{level: level, start: prev, count: c - 1, op: 's'})
@@ -262,7 +286,7 @@ func (z *zset) buildLevel(level int) {
 		cur.count += n
 	}
 	if level == 1 {
-		for ok := r.it.SeekGE([]byte{zsetScoreTag}); ok && r.it.Key()[0] == zsetScoreTag; ok = r.it.Next() {
+		for ok := r.it.SeekGE(zscoreKey(r.floor(nil))); ok && r.it.Key()[0] == zsetScoreTag; ok = r.it.Next() {
 			add(r.it.Key()[1:], 1)
 		}
 	} else {
@@ -324,7 +348,7 @@ func (z *zset) posAtRank(n int64) []byte {
 		}
 		lo = cur
 	}
-	ok := r.it.SeekGE(zscoreKey(lo))
+	ok := r.it.SeekGE(zscoreKey(r.floor(lo)))
 	for ; ok && n > 0; n-- {
 		ok = r.it.Next()
 	}

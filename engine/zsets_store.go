@@ -43,6 +43,20 @@ func init() {
 	}
 }
 
+// Hints (storage/hints.go) bound where a set's live 's' records are, so
+// that scans from either end do not step over the deletion tombstones
+// that pops leave there (ZPOPMIN would otherwise be quadratic until the
+// memtable is flushed and compacted):
+//
+//	zsetLowHint   no live element's position is below it
+//	zsetHighHint  every live element's position is below it
+//
+// The ends of the scores iterator learn them; an insert outside drops them.
+const (
+	zsetLowHint  storage.HintKind = 'z'
+	zsetHighHint storage.HintKind = 'Z'
+)
+
 // negZeroMark is the value of an 's' record whose score is -0: positions
 // encode -0 as 0 (Redis orders them as equal), the record remembers the sign.
 var negZeroMark = []byte{1}
@@ -146,7 +160,7 @@ func zmust(err error) {
 
 // score looks a member up.
 func (z *zset) score(member []byte) (float64, bool) {
-	v, ok, err := z.tx.Get(z.m.OID, zmemberKey(member))
+	v, ok, err := z.tx.GetMember(z.m.OID, zmemberKey(member))
 	zmust(err)
 	if !ok || len(v) != 8 {
 		return 0, false
@@ -160,11 +174,23 @@ func (z *zset) insert(member []byte, score float64) {
 		score = 0 // a listpack keeps no negative zero
 	}
 	pos := zpos(score, member)
+	z.keepHints(pos)
 	z.indexInsert(pos)
 	z.tx.Set(z.m.OID, zmemberKey(member), binary.BigEndian.AppendUint64(nil, math.Float64bits(score)))
 	z.tx.Set(z.m.OID, zscoreKey(pos), scoreMark(score))
 	z.m.Count++
 	z.growIndex()
+}
+
+// keepHints drops the hints an element about to be written at pos would
+// break.
+func (z *zset) keepHints(pos []byte) {
+	if low := z.tx.Hint(z.m.OID, zsetLowHint); low != nil && bytes.Compare(pos, low) < 0 {
+		z.tx.DropHint(z.m.OID, zsetLowHint)
+	}
+	if high := z.tx.Hint(z.m.OID, zsetHighHint); high != nil && bytes.Compare(pos, high) >= 0 {
+		z.tx.DropHint(z.m.OID, zsetHighHint)
+	}
 }
 
 // remove deletes a member holding score.
@@ -191,19 +217,44 @@ func scoreMark(score float64) []byte {
 
 // scores iterates the 's' records; callers position it.
 func (z *zset) scores() *zscoreIter {
-	it, err := z.tx.Iter(z.m.OID, []byte{zsetScoreTag}, []byte{zsetScoreTag + 1})
+	lower, upper := []byte{zsetScoreTag}, []byte{zsetScoreTag + 1}
+	if low := z.tx.Hint(z.m.OID, zsetLowHint); low != nil {
+		lower = zscoreKey(low)
+	}
+	if high := z.tx.Hint(z.m.OID, zsetHighHint); high != nil {
+		upper = zscoreKey(high)
+	}
+	it, err := z.tx.Iter(z.m.OID, lower, upper)
 	zmust(err)
-	return &zscoreIter{it: it}
+	return &zscoreIter{it: it, z: z}
 }
 
 // zscoreIter walks elements in score order.
-type zscoreIter struct{ it *storage.Iter }
+type zscoreIter struct {
+	it *storage.Iter
+	z  *zset
+}
 
-func (i *zscoreIter) first() bool { return i.it.First() }
-func (i *zscoreIter) last() bool  { return i.it.Last() }
-func (i *zscoreIter) next() bool  { return i.it.Next() }
-func (i *zscoreIter) prev() bool  { return i.it.Prev() }
-func (i *zscoreIter) close()      { zmust(i.it.Close()) }
+// first and last position at the ends, and remember where they are
+// (zsetLowHint, zsetHighHint).
+func (i *zscoreIter) first() bool {
+	ok := i.it.First()
+	if ok {
+		i.z.tx.SetHint(i.z.m.OID, zsetLowHint, i.pos())
+	}
+	return ok
+}
+
+func (i *zscoreIter) last() bool {
+	ok := i.it.Last()
+	if ok {
+		i.z.tx.SetHint(i.z.m.OID, zsetHighHint, append(bytes.Clone(i.pos()), 0))
+	}
+	return ok
+}
+func (i *zscoreIter) next() bool { return i.it.Next() }
+func (i *zscoreIter) prev() bool { return i.it.Prev() }
+func (i *zscoreIter) close()     { zmust(i.it.Close()) }
 
 // seekGE positions at the first element at or after pos.
 func (i *zscoreIter) seekGE(pos []byte) bool { return i.it.SeekGE(zscoreKey(pos)) }

@@ -22,8 +22,10 @@ type Tx struct {
 	batch   *pebble.Batch
 	indexed bool // batch is indexed: reads must go through it
 	entries []*entry
-	index   map[string]*entry // by meta key, once entries outgrow a scan
-	objects map[uint64]int64  // object ids this Tx has seen → largest count
+	index   map[string]*entry  // by meta key, once entries outgrow a scan
+	objects map[uint64]int64   // object ids this Tx has seen → largest count
+	hints   map[hintKey][]byte // hints learnt or dropped (nil) by this Tx (hints.go)
+	access  []accessSet        // access data keys arrive with, set after commit
 
 	// Reused across the Tx's lives (it is pooled): entry structs and the
 	// bytes of their keys, so a command allocates nothing for them.
@@ -127,7 +129,7 @@ func (tx *Tx) load(db int, key []byte) (*entry, error) {
 	}
 	hash := KeyHash(key)
 	m, ok := tx.s.cache.get(hash, mkey)
-	if !ok {
+	if !ok && !tx.s.filter.absent(phys, mkey) {
 		var err error
 		if m, err = tx.s.readMeta(mkey); err != nil {
 			return nil, err
@@ -238,8 +240,19 @@ func (tx *Tx) Get(oid uint64, sub []byte) ([]byte, bool, error) {
 	return out, true, nil
 }
 
+// GetMember is Get for lookups that often miss: a member or field of a
+// set, hash or sorted set about to be added. A big object's misses are
+// answered from its element filter (elemfilter.go) without reading Pebble.
+func (tx *Tx) GetMember(oid uint64, sub []byte) ([]byte, bool, error) {
+	if tx.elemAbsent(oid, sub) {
+		return nil, false, nil
+	}
+	return tx.Get(oid, sub)
+}
+
 // Set writes element sub of object oid.
 func (tx *Tx) Set(oid uint64, sub, value []byte) {
+	tx.s.elems.noteElem(oid, sub)
 	var buf [64]byte
 	tx.writeBatch().Set(ElemKey(buf[:0], oid, sub), value, nil)
 }
@@ -298,6 +311,9 @@ func (tx *Tx) Commit() (bool, error) {
 		if e.cur == nil {
 			b.Delete(e.mkey, nil)
 		} else {
+			if e.orig == nil {
+				s.filter.add(e.mkey) // before anyone may look the key up
+			}
 			tx.scratch = encodeMeta(tx.scratch[:0], e.cur)
 			b.Set(e.mkey, tx.scratch, nil) // Set copies the value
 		}
@@ -310,7 +326,7 @@ func (tx *Tx) Commit() (bool, error) {
 				b.Set(expiryKey(newExp, e.phys, e.key), nil, nil)
 			}
 		}
-		d := counterDelta{phys: e.phys}
+		d := counterDelta{phys: e.phys, bytes: s.noteWrite(e.hash, e.key, e.orig, e.cur)}
 		if e.orig != nil {
 			d.keys--
 		}
@@ -339,6 +355,7 @@ func (tx *Tx) Commit() (bool, error) {
 		wrote = true
 	}
 	if !wrote {
+		tx.publishHints() // what the Tx saw is what is committed
 		return false, nil
 	}
 	b := tx.commitBatch()
@@ -346,7 +363,7 @@ func (tx *Tx) Commit() (bool, error) {
 		for _, kv := range [...]struct {
 			kind byte
 			n    int64
-		}{{counterKeys, d.keys}, {counterExpires, d.expires}, {counterDeadlines, d.deadlines}} {
+		}{{counterKeys, d.keys}, {counterExpires, d.expires}, {counterDeadlines, d.deadlines}, {counterBytes, d.bytes}} {
 			if kv.n != 0 {
 				b.Merge(counterKey(d.phys, kv.kind), encodeCounter(kv.n), nil)
 			}
@@ -365,9 +382,27 @@ func (tx *Tx) Commit() (bool, error) {
 		c.keys.Add(d.keys)
 		c.expires.Add(d.expires)
 		c.deadlines.Add(d.deadlines)
+		c.bytes.Add(d.bytes)
 	}
 	s.durable.committed()
+	tx.publishHints()
+	for _, a := range tx.access {
+		s.access.set(a.hash, a.idleMs, a.freq)
+	}
 	return true, nil
+}
+
+type accessSet struct {
+	hash   uint32
+	idleMs int64
+	freq   int
+}
+
+// SetAccess gives key the idle time and LFU counter it arrives with
+// (RESTORE IDLETIME/FREQ), replacing the fresh record a created key gets
+// at commit; idleMs < 0 or freq < 0 leave that part alone.
+func (tx *Tx) SetAccess(key []byte, idleMs int64, freq int) {
+	tx.access = append(tx.access, accessSet{KeyHash(key), idleMs, freq})
 }
 
 // smallObject is the element count up to which a dropped object's records
@@ -408,6 +443,7 @@ func deadline(m *Meta) int64 {
 type counterDelta struct {
 	phys                     uint32
 	keys, expires, deadlines int64
+	bytes                    int64 // dataset footprint (memory.go)
 }
 
 func addDelta(ds []counterDelta, d counterDelta) []counterDelta {
@@ -416,6 +452,7 @@ func addDelta(ds []counterDelta, d counterDelta) []counterDelta {
 			ds[i].keys += d.keys
 			ds[i].expires += d.expires
 			ds[i].deadlines += d.deadlines
+			ds[i].bytes += d.bytes
 			return ds
 		}
 	}
@@ -448,6 +485,18 @@ func (i *Iter) SeekLT(sub []byte) bool {
 	return i.it.SeekLT(i.buf)
 }
 
+// SeekLTFloor positions at the last subkey < sub, looking no further back
+// than floor: false when no subkey in [floor, sub) exists. Unlike SeekLT it
+// does not step over the deleted records below floor.
+func (i *Iter) SeekLTFloor(sub, floor []byte) bool {
+	i.buf = append(append(i.buf[:0], i.base...), sub...)
+	limit := append(append(make([]byte, 0, len(i.base)+len(floor)), i.base...), floor...)
+	if i.it.SeekLTWithLimit(i.buf, limit) != pebble.IterValid {
+		return false
+	}
+	return bytes.Compare(i.it.Key(), limit) >= 0 // the limit is best-effort
+}
+
 // Key is the current subkey; valid until the iterator moves.
 func (i *Iter) Key() []byte { return i.it.Key()[i.prefix:] }
 
@@ -468,6 +517,7 @@ func (tx *Tx) CopyObject(from, to uint64) error {
 	}
 	var keys, vals [][]byte
 	for ok := it.First(); ok; ok = it.Next() {
+		tx.s.elems.noteElem(to, it.Key())
 		keys = append(keys, ElemKey(nil, to, it.Key()))
 		vals = append(vals, bytes.Clone(it.Value()))
 	}
