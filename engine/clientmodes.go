@@ -184,6 +184,11 @@ func (s *Server) feedMonitors(x *Ctx, source string) {
 	if x.cmd.skipMonitor {
 		return
 	}
+	s.showMonitors(x, source)
+}
+
+// showMonitors is feedMonitors for any command (EVAL shows itself).
+func (s *Server) showMonitors(x *Ctx, source string) {
 	s.monitorsMu.Lock()
 	if len(s.monitors) == 0 {
 		s.monitorsMu.Unlock()
@@ -199,7 +204,11 @@ func (s *Server) feedMonitors(x *Ctx, source string) {
 	if now.IsZero() {
 		now = time.Now()
 	}
-	fmt.Fprintf(&b, "+%d.%06d [%d %s]", now.Unix(), now.Nanosecond()/1000, x.db, source)
+	db := x.db
+	if source != "lua" && x.c != nil {
+		db = x.c.dbIndex() // after the command, as Redis: SELECT 2 shows as [2 ...]
+	}
+	fmt.Fprintf(&b, "+%d.%06d [%d %s]", now.Unix(), now.Nanosecond()/1000, db, source)
 	hidden := redacted(x.cmd.name, x.args)
 	for i, a := range x.args {
 		b.WriteByte(' ')

@@ -186,6 +186,9 @@ func parseNumKeys(x *Ctx, notInt string) (int, bool) {
 }
 
 func cmdEval(x *Ctx, bySHA, readOnly bool) {
+	// As in Redis, the script is shown to MONITOR before the commands it
+	// runs (EVAL is skip_monitor, so the dispatcher does not show it).
+	x.s.showMonitors(x, x.c.monitorSource())
 	numKeys, ok := parseNumKeys(x, errNotInt)
 	if !ok {
 		return

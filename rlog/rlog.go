@@ -57,6 +57,14 @@ func ParseLevel(name string) (int, bool) {
 	return 0, false
 }
 
+// SetRole sets the role character of the lines: 'C' while starting up
+// (redis-server's "child"/not yet a server), 'M' once serving as a master.
+func (l *Logger) SetRole(role byte) {
+	l.mu.Lock()
+	l.role = role
+	l.mu.Unlock()
+}
+
 // SetLevel sets the minimum level written.
 func (l *Logger) SetLevel(level int) { l.level.Store(int32(level)) }
 
@@ -94,10 +102,10 @@ func (l *Logger) Logf(level int, format string, args ...any) {
 		return
 	}
 	now := time.Now()
-	line := fmt.Sprintf("%d:%c %s.%03d %c %s\n", l.pid, l.role,
-		now.Format("02 Jan 2006 15:04:05"), now.Nanosecond()/1e6, levelChars[level],
-		fmt.Sprintf(format, args...))
+	msg := fmt.Sprintf(format, args...)
 	l.mu.Lock()
+	line := fmt.Sprintf("%d:%c %s.%03d %c %s\n", l.pid, l.role,
+		now.Format("02 Jan 2006 15:04:05"), now.Nanosecond()/1e6, levelChars[level], msg)
 	io.WriteString(l.out, line)
 	l.mu.Unlock()
 }
