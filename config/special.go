@@ -151,6 +151,19 @@ func setNotify(args []string, _ value, _ *state) (value, string) {
 	return value{s: notifyFlagsString(flags), n: flags}, ""
 }
 
+// NotifyClasses spells out every class a notify-keyspace-events value
+// (Config.Int of it) enables, K and E included. Unlike the canonical
+// string it keeps n and m next to A, which CONFIG GET drops as Redis does.
+func NotifyClasses(flags int64) string {
+	var b strings.Builder
+	for _, nc := range notifyChars[:14] {
+		if flags&nc.flag != 0 {
+			b.WriteByte(nc.c)
+		}
+	}
+	return b.String()
+}
+
 // notifyFlagsString is Redis's canonical spelling of a set of classes.
 func notifyFlagsString(flags int64) string {
 	var b strings.Builder

@@ -469,3 +469,36 @@ func TestACLFileDifferential(t *testing.T) {
 	admin.do(norm, "acl", "save")
 	saved()
 }
+
+// A queued command the user lost the right to run fails inside EXEC's
+// reply; the rest of the transaction still runs.
+func TestACLChangedBeforeExecDifferential(t *testing.T) {
+	d := cairntest.NewDiffer(t)
+	admin, u := newPair(t, d), newPair(t, d)
+	admin.run(`acl setuser mu on nopass +@all ~*`)
+	u.run(`auth mu x
+		multi
+		set a 1
+		incr n
+		get a`)
+	admin.run(`acl setuser mu -set`)
+	u.run(`exec
+		get a
+		get n`)
+	admin.do(normalizeLog, "acl", "log")
+}
+
+// redis.call checks the calling user's permissions like a command would.
+func TestACLInScriptsDifferential(t *testing.T) {
+	d := cairntest.NewDiffer(t)
+	admin, u := newPair(t, d), newPair(t, d)
+	admin.run(`acl setuser su on nopass +@all -set ~a* &c*`)
+	u.run(`auth su x
+		eval "return redis.pcall('set','a','1')" 0
+		eval "return redis.call('set','a','1')" 0
+		eval "return redis.pcall('get','b')" 0
+		eval "return redis.pcall('publish','d','m')" 0
+		eval "return redis.call('incr','a1')" 0
+		eval "return redis.call('get','a1')" 0`)
+	admin.do(normalizeLog, "acl", "log")
+}

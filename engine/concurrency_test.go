@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/cairndb/cairn/cairntest"
 	"github.com/redis/go-redis/v9"
@@ -20,7 +21,8 @@ func TestConcurrentIncr(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rdb := redis.NewClient(&redis.Options{Addr: s.Addr, PoolSize: 1})
+			// No retries: a retried INCR after a slow reply would count twice.
+			rdb := redis.NewClient(&redis.Options{Addr: s.Addr, PoolSize: 1, MaxRetries: -1, ReadTimeout: time.Minute})
 			defer rdb.Close()
 			for j := 0; j < 1000; j++ {
 				if err := rdb.Incr(ctx, "counter").Err(); err != nil {

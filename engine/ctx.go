@@ -24,6 +24,7 @@ type Ctx struct {
 
 	txn    *storage.Tx
 	shared bool // txn belongs to an enclosing EXEC or script
+	script bool // called by a script's redis.call
 
 	failed       bool
 	blockedOn    *waiter // set when the command blocked its client

@@ -164,11 +164,6 @@ func (c *Client) Exec(args [][]byte, more bool) {
 		}
 		if c.multi != nil {
 			c.multi.aborted = true
-			if cmd != nil && cmd.name == "exec" {
-				// Redis discards the transaction when EXEC itself is refused.
-				c.endMulti()
-				reject = "EXECABORT Transaction discarded because of: " + reject
-			}
 		}
 		c.w.Error(reject)
 		s.stats.countError(reject)
@@ -187,7 +182,9 @@ func (c *Client) Exec(args [][]byte, more bool) {
 	}
 	mark := c.w.Len()
 	x := c.newCtx(cmd, args, now)
-	if !(more && c.joinBatch(x)) {
+	// The last command of a pipeline joins the batch too (Flush commits
+	// it next): one Pebble batch per read, not two.
+	if !((more || c.batch != nil) && c.joinBatch(x)) {
 		c.commitBatch()
 		s.call(x)
 	}
@@ -236,6 +233,10 @@ func (c *Client) screen(args [][]byte) (*command, string) {
 	if reject := c.checkACL(cmd, args); reject != "" {
 		return cmd, reject
 	}
+	// maxmemory: evict, or refuse what may grow the dataset (evict.go).
+	if reject := c.oomRefusal(cmd, args); reject != "" {
+		return cmd, reject
+	}
 	// Writes the disk cannot take (diskguard.go).
 	if reject := c.diskRefusal(cmd); reject != "" {
 		return cmd, reject
@@ -259,10 +260,24 @@ func (s *Server) call(x *Ctx) {
 	s.locked(x, func() { s.runBody(x, func() { x.cmd.run(x) }) })
 	s.account(x, time.Since(start))
 	s.rememberReads(x)
-	s.feedMonitors(x, x.c.monitorSource())
+	s.monitor(x)
 	s.afterWrite(x)
 	if x.blockedOn != nil {
 		x.c.waitBlocked(x.blockedOn, x.blockTimeout)
+	}
+}
+
+// monitor feeds the command to MONITOR clients, if there are any (the
+// source address is formatted only then).
+func (s *Server) monitor(x *Ctx) {
+	if x.cmd.skipMonitor {
+		return
+	}
+	s.monitorsMu.Lock()
+	n := len(s.monitors)
+	s.monitorsMu.Unlock()
+	if n > 0 {
+		s.feedMonitors(x, x.c.monitorSource())
 	}
 }
 

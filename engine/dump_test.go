@@ -198,3 +198,39 @@ func TestDumpRestoresInRedis(t *testing.T) {
 	}
 	compareViews(t, "Redis restoring Cairn's DUMP payloads", keyViews(t, d.RedisServer.Addr), want)
 }
+
+// DEBUG SET-SKIP-CHECKSUM-VALIDATION 1 lets RESTORE take a payload whose
+// checksum is wrong, as Redis does; the version is still checked.
+func TestRestoreSkipChecksumDifferential(t *testing.T) {
+	d := cairntest.NewDiffer(t, "--enable-debug-command", "yes")
+	bad := "\x00\x03abc\x0a\x00\x01\x02\x03\x04\x05\x06\x07\x08"
+	future := "\x00\x03abc\x0b\x00\x01\x02\x03\x04\x05\x06\x07\x08"
+	for _, args := range [][]string{
+		{"RESTORE", "k", "0", bad},
+		{"DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "1"},
+		{"RESTORE", "k", "0", bad},
+		{"GET", "k"},
+		{"RESTORE", "k2", "0", future},
+		{"DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "0"},
+		{"RESTORE", "k3", "0", bad},
+	} {
+		d.Do(args...)
+	}
+}
+
+// RESTORE IDLETIME sets the idle time OBJECT IDLETIME reports under an LRU
+// policy; FREQ sets OBJECT FREQ under an LFU one.
+func TestRestoreIdleTimeAndFreqDifferential(t *testing.T) {
+	d := cairntest.NewDiffer(t)
+	d.Do("SET", "src", "v")
+	payload := d.Redis.Do("DUMP", "src")
+	raw := payload[strings.Index(payload, "\r\n")+2 : len(payload)-2]
+	d.Do("RESTORE", "idle", "0", raw, "IDLETIME", "1000")
+	d.Do("OBJECT", "IDLETIME", "idle")
+	d.Do("RESTORE", "idle2", "0", raw, "FREQ", "7")
+	d.Do("CONFIG", "SET", "maxmemory-policy", "allkeys-lfu")
+	d.Do("RESTORE", "freq", "0", raw, "FREQ", "7")
+	d.Do("OBJECT", "FREQ", "freq")
+	d.Do("RESTORE", "freq2", "0", raw, "IDLETIME", "5")
+	d.Do("OBJECT", "FREQ", "freq2")
+}

@@ -71,7 +71,7 @@ func cmdFunctionRestore(x *Ctx) {
 		}
 	}
 	payload := x.args[2]
-	if err := rdb.CheckDump(payload); err != nil {
+	if err := x.s.checkDump(payload); err != nil {
 		x.fail("ERR " + err.Error())
 		return
 	}

@@ -13,12 +13,12 @@ import (
 
 // notFuzzed are commands the command fuzzer leaves out: they stop or
 // pause the server, block, change its configuration or files, silence
-// replies, or run scripts (which may loop until SCRIPT KILL); failover is
-// panic_test.go's deliberately broken command.
+// replies, or run scripts (which may loop until SCRIPT KILL; SCRIPT DEBUG
+// is panic_test.go's deliberately broken command).
 var notFuzzed = map[string]bool{
 	"shutdown": true, "debug": true, "monitor": true, "client|pause": true, "client|reply": true,
 	"client|kill": true, "config|set": true, "config|rewrite": true, "save": true, "bgsave": true,
-	"bgrewriteaof": true, "failover": true, "sync": true, "psync": true, "replicaof": true,
+	"bgrewriteaof": true, "sync": true, "psync": true, "replconf": true, "replicaof": true,
 	"slaveof": true, "wait": true, "eval": true, "eval_ro": true, "evalsha": true, "evalsha_ro": true,
 	"fcall": true, "fcall_ro": true, "function": true, "script": true, "acl|save": true,
 }

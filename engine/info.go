@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -110,23 +112,60 @@ func (s *Server) infoClients(b *strings.Builder) {
 	fmt.Fprintf(b, "blocked_clients:%d\r\ntracking_clients:%d\r\nclients_in_timeout_table:%d\r\n", s.blockedClients(), tracking, s.blockedClients())
 }
 
+// infoMemory is INFO memory. used_memory is the dataset's footprint, the
+// figure maxmemory bounds (storage.KeyFootprint); the process's own memory
+// is used_memory_rss and the allocator_* and cairn_* fields.
 func (s *Server) infoMemory(b *strings.Builder) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	used := int64(ms.HeapAlloc + ms.StackInuse)
-	rss := int64(ms.Sys - ms.HeapReleased)
+	used := s.store.UsedMemory()
+	rss := processRSS()
+	if rss == 0 {
+		rss = int64(ms.Sys - ms.HeapReleased)
+	}
 	peak := s.notePeak(used)
 	maxmem := s.cfg.Int("maxmemory")
 	cacheUsed, cacheBudget, hits, misses, evictions := s.store.CacheStats()
+	blockUsed, blockCap, blockHits, blockMisses := s.store.BlockCacheStats()
+	plan := s.store.MemoryPlan()
 	fmt.Fprintf(b, "used_memory:%d\r\nused_memory_human:%s\r\n", used, humanBytes(used))
 	fmt.Fprintf(b, "used_memory_rss:%d\r\nused_memory_rss_human:%s\r\n", rss, humanBytes(rss))
 	fmt.Fprintf(b, "used_memory_peak:%d\r\nused_memory_peak_human:%s\r\nused_memory_peak_perc:%.2f%%\r\n", peak, humanBytes(peak), float64(used)*100/float64(max(peak, 1)))
-	fmt.Fprintf(b, "used_memory_overhead:%d\r\nused_memory_startup:0\r\nused_memory_dataset:%d\r\n", used-cacheUsed, cacheUsed)
+	fmt.Fprintf(b, "used_memory_overhead:0\r\nused_memory_startup:0\r\nused_memory_dataset:%d\r\nused_memory_dataset_perc:%.2f%%\r\n", used, 100.0)
+	fmt.Fprintf(b, "allocator_allocated:%d\r\nallocator_active:%d\r\nallocator_resident:%d\r\n", ms.HeapAlloc, ms.HeapInuse, ms.Sys-ms.HeapReleased)
 	fmt.Fprintf(b, "total_system_memory:%d\r\ntotal_system_memory_human:%s\r\n", totalSystemMemory(), humanBytes(totalSystemMemory()))
 	fmt.Fprintf(b, "maxmemory:%d\r\nmaxmemory_human:%s\r\nmaxmemory_policy:%s\r\n", maxmem, humanBytes(maxmem), s.cfg.String("maxmemory-policy"))
-	fmt.Fprintf(b, "mem_fragmentation_ratio:%.2f\r\nmem_allocator:go-%s\r\n", float64(rss)/float64(max(used, 1)), runtime.Version())
+	fragBytes := int64(ms.HeapInuse) - int64(ms.HeapAlloc)
+	fmt.Fprintf(b, "allocator_frag_ratio:%.2f\r\nallocator_frag_bytes:%d\r\n", float64(ms.HeapInuse)/float64(max(ms.HeapAlloc, 1)), fragBytes)
+	// Fragmentation: the process's RSS against the memory it actively uses
+	// (Go heap objects, cached blocks, memtables). used_memory is a dataset
+	// size on disk, so rss/used_memory would mean nothing.
+	memtables := int64(s.store.Pebble().Metrics().MemTable.Size)
+	inUse := int64(ms.HeapAlloc) + blockUsed + memtables
+	fmt.Fprintf(b, "mem_fragmentation_ratio:%.2f\r\nmem_fragmentation_bytes:%d\r\n", float64(rss)/float64(max(inUse, 1)), rss-inUse)
+	fmt.Fprintf(b, "mem_not_counted_for_evict:0\r\nmem_replication_backlog:0\r\nmem_total_replication_buffers:0\r\nmem_clients_slaves:0\r\nmem_clients_normal:0\r\nmem_cluster_links:0\r\nmem_aof_buffer:0\r\n")
+	fmt.Fprintf(b, "mem_allocator:go-%s\r\nactive_defrag_running:0\r\n", runtime.Version())
 	fmt.Fprintf(b, "lazyfree_pending_objects:0\r\nlazyfreed_objects:0\r\n")
+	fmt.Fprintf(b, "cairn_memory_bound:%d\r\ncairn_memory_bound_human:%s\r\ncairn_go_memory_limit:%d\r\n", plan.Bound, humanBytes(plan.Bound), debug.SetMemoryLimit(-1))
+	fmt.Fprintf(b, "cairn_go_heap_alloc:%d\r\ncairn_go_sys:%d\r\n", ms.HeapAlloc, ms.Sys)
 	fmt.Fprintf(b, "hot_cache_used:%d\r\nhot_cache_budget:%d\r\nhot_cache_hits:%d\r\nhot_cache_misses:%d\r\nhot_cache_evictions:%d\r\n", cacheUsed, cacheBudget, hits, misses, evictions)
+	fmt.Fprintf(b, "block_cache_used:%d\r\nblock_cache_capacity:%d\r\nblock_cache_hits:%d\r\nblock_cache_misses:%d\r\n", blockUsed, blockCap, blockHits, blockMisses)
+	fmt.Fprintf(b, "memtable_size:%d\r\nmemtable_used:%d\r\n", s.store.MemTableSize(), memtables)
+}
+
+// processRSS is the resident set size from /proc (0 when unavailable):
+// Pebble's block cache and memtables live outside the Go heap.
+func processRSS() int64 {
+	data, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(data))
+	if len(f) < 2 {
+		return 0
+	}
+	pages, _ := strconv.ParseInt(f[1], 10, 64)
+	return pages * int64(os.Getpagesize())
 }
 
 // notePeak records and returns the peak of used memory.
@@ -172,8 +211,7 @@ func (s *Server) infoPersistence(b *strings.Builder) {
 	fmt.Fprintf(b, "loading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\n")
 	s.infoRDB(b)
 	// Every write goes to Pebble's write-ahead log, which plays the AOF's part.
-	fmt.Fprintf(b, "aof_enabled:1\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\n")
-	fmt.Fprintf(b, "aof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\naof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\naof_last_cow_size:0\r\n")
+	s.infoAOF(b)
 	fmt.Fprintf(b, "module_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n")
 }
 
@@ -181,11 +219,13 @@ func (s *Server) infoStats(b *strings.Builder) {
 	st := &s.stats
 	fmt.Fprintf(b, "total_connections_received:%d\r\ntotal_commands_processed:%d\r\ninstantaneous_ops_per_sec:%d\r\n", st.connectionsReceived.Load(), st.commandsProcessed.Load(), s.opsPerSec())
 	fmt.Fprintf(b, "total_net_input_bytes:%d\r\ntotal_net_output_bytes:%d\r\n", st.netInput.Load(), st.netOutput.Load())
-	fmt.Fprintf(b, "total_net_repl_input_bytes:0\r\ntotal_net_repl_output_bytes:0\r\ninstantaneous_input_kbps:0.00\r\ninstantaneous_output_kbps:0.00\r\n")
+	fmt.Fprintf(b, "total_net_repl_input_bytes:0\r\ntotal_net_repl_output_bytes:%d\r\ninstantaneous_input_kbps:%.2f\r\ninstantaneous_output_kbps:%.2f\r\n",
+		s.repl.outBytes.Load(), float64(s.netRate[0].rate())/1024, float64(s.netRate[1].rate())/1024)
 	fmt.Fprintf(b, "instantaneous_input_repl_kbps:0.00\r\ninstantaneous_output_repl_kbps:0.00\r\n")
-	fmt.Fprintf(b, "rejected_connections:%d\r\nsync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\n", st.rejectedConns.Load())
+	fmt.Fprintf(b, "rejected_connections:%d\r\nsync_full:%d\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\n", st.rejectedConns.Load(), s.repl.syncFull.Load())
 	fmt.Fprintf(b, "expired_keys:%d\r\nexpired_stale_perc:0.00\r\nexpired_time_cap_reached_count:0\r\nexpire_cycle_cpu_milliseconds:%d\r\n", st.expiredKeys.Load(), s.expireCycleTime.Load()/1000)
-	fmt.Fprintf(b, "evicted_keys:0\r\nevicted_clients:0\r\ntotal_eviction_exceeded_time:0\r\ncurrent_eviction_exceeded_time:0\r\n")
+	exceededTotal, exceededNow := s.evict.exceededMs()
+	fmt.Fprintf(b, "evicted_keys:%d\r\nevicted_clients:0\r\ntotal_eviction_exceeded_time:%d\r\ncurrent_eviction_exceeded_time:%d\r\n", st.evictedKeys.Load(), exceededTotal, exceededNow)
 	fmt.Fprintf(b, "keyspace_hits:%d\r\nkeyspace_misses:%d\r\n", st.keyspaceHits.Load(), st.keyspaceMisses.Load())
 	fmt.Fprintf(b, "pubsub_channels:%d\r\npubsub_patterns:%d\r\npubsubshard_channels:%d\r\n", s.pubsub.count(kindChannel), s.pubsub.count(kindPattern), s.pubsub.count(kindShard))
 	fmt.Fprintf(b, "latest_fork_usec:0\r\ntotal_forks:0\r\nmigrate_cached_sockets:0\r\nslave_expires_tracked_keys:0\r\n")
@@ -194,12 +234,9 @@ func (s *Server) infoStats(b *strings.Builder) {
 	fmt.Fprintf(b, "tracking_total_keys:%d\r\ntracking_total_items:%d\r\ntracking_total_prefixes:%d\r\n", keys, keys, prefixes)
 	fmt.Fprintf(b, "unexpected_error_replies:0\r\ntotal_error_replies:%d\r\ndump_payload_sanitizations:0\r\n", st.errorReplies.Load())
 	fmt.Fprintf(b, "total_reads_processed:%d\r\ntotal_writes_processed:0\r\nio_threaded_reads_processed:0\r\nio_threaded_writes_processed:0\r\n", st.totalReadsProcessed.Load())
-}
-
-func (s *Server) infoReplication(b *strings.Builder) {
-	fmt.Fprintf(b, "role:master\r\nconnected_slaves:0\r\nmaster_failover_state:no-failover\r\n")
-	fmt.Fprintf(b, "master_replid:%s\r\nmaster_replid2:0000000000000000000000000000000000000000\r\n", s.runID)
-	fmt.Fprintf(b, "master_repl_offset:0\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:0\r\nrepl_backlog_size:1048576\r\nrepl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n")
+	// Replies go out of a buffer that grows and is reused, never resized
+	// by a cron: nothing to count.
+	fmt.Fprintf(b, "reply_buffer_shrinks:0\r\nreply_buffer_expands:0\r\n")
 }
 
 func (s *Server) infoCPU(b *strings.Builder) {

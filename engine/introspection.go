@@ -103,17 +103,22 @@ func cmdMemoryDoctor(x *Ctx) {
 	x.w.Verbatim("txt", "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.\n")
 }
 
+// enabledBy reads an enable-*-command directive: yes, no, or local (only
+// from a loopback address or the unix socket).
+func (x *Ctx) enabledBy(directive string) bool {
+	switch x.s.cfg.String(directive) {
+	case "yes":
+		return true
+	case "local":
+		return x.c.isLocal()
+	}
+	return false
+}
+
 // cmdDebug implements the DEBUG subcommands tests and tools rely on, when
 // enable-debug-command allows it (Redis 7.0's default refuses DEBUG).
 func cmdDebug(x *Ctx) {
-	switch x.s.cfg.String("enable-debug-command") {
-	case "yes":
-	case "local":
-		if !x.c.isLocal() {
-			x.fail(debugRefused)
-			return
-		}
-	default:
+	if !x.enabledBy("enable-debug-command") {
 		x.fail(debugRefused)
 		return
 	}
@@ -138,6 +143,8 @@ func cmdDebug(x *Ctx) {
 		idle := x.s.store.IdleSeconds(x.db, x.args[2])
 		x.w.Simple(fmt.Sprintf("Value at:0x%012x refcount:1 encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d",
 			m.OID, x.s.encodingOf(m), memoryUsage(x.args[2], m), (time.Now().Unix()-idle)&(1<<24-1), idle))
+	case sub == "populate" && len(x.args) >= 3 && len(x.args) <= 5:
+		debugPopulate(x)
 	case sub == "set-active-expire" && len(x.args) == 3:
 		on, ok := parseInt(x.args[2])
 		if !ok {
@@ -153,7 +160,16 @@ func cmdDebug(x *Ctx) {
 		x.fail(string(x.args[2]))
 	case sub == "protocol" && len(x.args) == 3:
 		debugProtocol(x, strings.ToLower(string(x.args[2])))
-	case sub == "jmap" || sub == "quicklist-packed-threshold" || sub == "set-skip-checksum-validation" || sub == "change-repl-id":
+	case sub == "set-skip-checksum-validation" && len(x.args) == 3:
+		on, ok := parseInt(x.args[2])
+		if !ok {
+			x.fail(errNotInt)
+			return
+		}
+		x.s.skipChecksum.Store(on != 0)
+		x.w.OK()
+	case sub == "quicklist-packed-threshold" && len(x.args) == 3:
+		// Lists are element records, never quicklist nodes: nothing to tune.
 		x.w.OK()
 	default:
 		x.failf("ERR unknown subcommand or wrong number of arguments for '%s'. Try DEBUG HELP.", x.args[1])

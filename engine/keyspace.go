@@ -85,7 +85,7 @@ func cmdKeys(x *Ctx) {
 	pattern := x.args[1]
 	all := len(pattern) == 1 && pattern[0] == '*'
 	var keys [][]byte
-	_, err := x.s.store.ScanKeys(x.db, 0, 0, func(key []byte, m *storage.Meta) {
+	_, err := x.tx().ScanKeys(x.db, 0, 0, func(key []byte, m *storage.Meta) {
 		if x.alive(m) && (all || glob.Match(pattern, key)) {
 			keys = append(keys, append([]byte(nil), key...))
 		}
@@ -171,7 +171,7 @@ func cmdScan(x *Ctx) {
 		return
 	}
 	var keys [][]byte
-	next, err := x.s.store.ScanKeys(x.db, cursor, o.count, func(key []byte, m *storage.Meta) {
+	next, err := x.tx().ScanKeys(x.db, cursor, o.count, func(key []byte, m *storage.Meta) {
 		if !x.alive(m) || (o.typ != "" && m.Type.String() != o.typ) {
 			return
 		}
@@ -186,7 +186,7 @@ func cmdScan(x *Ctx) {
 }
 
 func cmdRandomKey(x *Ctx) {
-	key, ok, err := x.s.store.KeyAt(x.db, rand.Uint32(), func(_ []byte, m *storage.Meta) bool { return !x.alive(m) })
+	key, ok, err := x.tx().KeyAt(x.db, rand.Uint32(), func(_ []byte, m *storage.Meta) bool { return !x.alive(m) })
 	x.must(err)
 	if !ok {
 		x.w.Null()
@@ -197,7 +197,7 @@ func cmdRandomKey(x *Ctx) {
 
 func cmdDBSize(x *Ctx) {
 	keys, _, _ := x.s.store.KeyStats(x.db)
-	x.w.Int(keys)
+	x.w.Int(keys + x.tx().KeyDelta(x.db))
 }
 
 func rename(x *Ctx, nx bool) {

@@ -11,8 +11,8 @@ type notifyFlags struct {
 	classes            string // class characters enabled
 }
 
-// parseNotifyFlags reads notify-keyspace-events; "A" is the alias of
-// "g$lshzxetd" (not m or n, as in Redis).
+// parseNotifyFlags reads the class characters of notify-keyspace-events;
+// "A" is the alias of "g$lshzxetd" (not m or n, as in Redis).
 func parseNotifyFlags(v string) notifyFlags {
 	var f notifyFlags
 	var classes strings.Builder

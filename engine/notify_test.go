@@ -81,4 +81,17 @@ func TestKeyspaceNotificationsDifferential(t *testing.T) {
 	if strings.Join(got, "") != strings.Join(want, "") {
 		t.Errorf("m/n notifications differ:\n redis: %q\n cairn: %q", want, got)
 	}
+	// Next to A, n survives although CONFIG GET spells the value "AKE".
+	d.Do("CONFIG", "SET", "notify-keyspace-events", "KEAn")
+	d.Do("CONFIG", "GET", "notify-keyspace-events")
+	d.Run(`
+		set newer 1
+	`)
+	got, want = drain(subC), drain(subR)
+	if !strings.Contains(strings.Join(want, ""), "new") {
+		t.Fatalf("Redis sent no new-key event: %q", want)
+	}
+	if strings.Join(got, "") != strings.Join(want, "") {
+		t.Errorf("An notifications differ:\n redis: %q\n cairn: %q", want, got)
+	}
 }

@@ -172,15 +172,27 @@ func (r *scriptRun) exec(args [][]byte) ([]byte, string) {
 		return nil, "Unknown Redis command called from script"
 	case cmd.spec.HasFlag("noscript"):
 		return nil, "This Redis command is not allowed from script"
-	case r.readOnly && (cmd.write || mayReplicate[cmd.name]):
+	}
+	// Then Redis's order: the caller's ACL permissions, then whether the
+	// script may write at all.
+	if reject := x.c.scriptACLError(cmd, args); reject != "" {
+		return nil, reject
+	}
+	if r.readOnly && (cmd.write || mayReplicate[cmd.name]) {
 		return nil, "Write commands are not allowed from read-only scripts."
+	}
+	if msg := s.disk.refusal.Load(); msg != nil && cmd.write {
+		return nil, "-" + *msg
+	}
+	if msg := s.scriptOOM(r, cmd); msg != "" { // maxmemory (evict.go)
+		return nil, msg
 	}
 	if cmd.write {
 		r.wrote.Store(true)
 	}
 	w := r.replyWriter()
 	sub := &Ctx{s: s, c: r.client, cmd: cmd, args: args, w: w, db: r.client.dbIndex(), now: x.now,
-		start: time.Now(), txn: x.tx(), shared: true}
+		start: time.Now(), txn: x.tx(), shared: true, script: true}
 	s.runBody(sub, func() { cmd.run(sub) })
 	cmd.stats.usec.Add(time.Since(sub.start).Microseconds())
 	cmd.stats.calls.Add(1)

@@ -352,3 +352,22 @@ func TestScriptLimits(t *testing.T) {
 		t.Errorf("PING after: %q", got)
 	}
 }
+
+// Commands that behave differently when a script calls them: blocking
+// stream reads are refused, SORT of a set without order sorts anyway.
+func TestScriptCalledCommandsDifferential(t *testing.T) {
+	d := cairntest.NewDiffer(t)
+	d.Run(`
+		xadd s 1-1 f v
+		eval "return redis.call('xread','block','0','streams','s','$')" 0
+		eval "return redis.call('XREAD','BLOCK','x','streams','s','0')" 0
+		eval "return redis.call('xread','count','1','streams','s','0')" 0
+		xgroup create s g 0
+		eval "return redis.call('xreadgroup','group','g','c','block','10','streams','s','>')" 0
+		sadd st c b a e d
+		eval "return redis.call('sort','st','by','nosort')" 0
+		eval "return redis.call('sort','st','by','nosort','desc','limit','1','2')" 0
+		rpush l c b a
+		eval "return redis.call('sort','l','by','nosort')" 0
+	`)
+}

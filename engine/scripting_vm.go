@@ -144,7 +144,11 @@ func (vm *luaVM) call(L *lua.LState, raiseErrors bool) int {
 	}
 	reply, reject := r.exec(args)
 	if reject != "" {
-		r.x.s.stats.countError("ERR " + reject)
+		stat := "ERR " + reject
+		if withCode, ok := strings.CutPrefix(reject, "-"); ok {
+			stat = withCode
+		}
+		r.x.s.stats.countError(stat)
 		return fail(reject)
 	}
 	v := respToLua(L, reply)

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cairndb/cairn/config"
 	"github.com/cairndb/cairn/rlog"
 	"github.com/cairndb/cairn/storage"
 )
@@ -49,6 +50,8 @@ type Server struct {
 	latency  latencyMonitor
 
 	activeExpire atomic.Bool // DEBUG SET-ACTIVE-EXPIRE turns it off
+	skipChecksum atomic.Bool // DEBUG SET-SKIP-CHECKSUM-VALIDATION turns it on
+	evict        evictState  // maxmemory and eviction (evict.go)
 
 	monitorsMu sync.Mutex
 	monitors   map[*Client]struct{}
@@ -69,9 +72,12 @@ type Server struct {
 	dataDir         string
 	lastSave        atomic.Int64 // unix seconds of the last save
 	persist         persistence  // RDB saves (rdbsave.go)
+	repl            replState    // SYNC/PSYNC snapshots (replication.go)
+	aof             aofRewrite   // BGREWRITEAOF compactions (aofrewrite.go)
 	peakMemory      atomic.Int64
 	expireCycleTime atomic.Int64 // microseconds spent in active expiry
 	opsRate         opsMeter
+	netRate         [2]opsMeter // network input, output bytes: INFO's instantaneous_*_kbps
 
 	shutdownFn func(save bool) error
 	quit       chan struct{}
@@ -145,6 +151,7 @@ func New(store *storage.Store, cfg Config, log *rlog.Logger, configFile, dataDir
 	s.activeExpire.Store(true)
 	s.loadSettings()
 	s.loadNotify()
+	s.initEviction() // maxmemory (evict.go)
 	cfg.OnSet("notify-keyspace-events", func(string) error { s.loadNotify(); return nil })
 	for _, name := range []string{"proto-max-bulk-len", "slowlog-log-slower-than", "slowlog-max-len", "hz", "maxclients", "client-output-buffer-limit", "latency-monitor-threshold"} {
 		cfg.OnSet(name, func(string) error { s.loadSettings(); return nil })
@@ -184,7 +191,7 @@ func (s *Server) loadSettings() {
 func (s *Server) conf() *settings { return s.settings.Load() }
 
 func (s *Server) loadNotify() {
-	f := parseNotifyFlags(s.cfg.String("notify-keyspace-events"))
+	f := parseNotifyFlags(config.NotifyClasses(s.cfg.Int("notify-keyspace-events")))
 	s.notify.Store(&f)
 }
 
@@ -220,10 +227,13 @@ func (s *Server) cron() {
 		}
 		s.store.Tick()
 		s.opsRate.sample(s.stats.commandsProcessed.Load())
+		s.netRate[0].sample(s.stats.netInput.Load())
+		s.netRate[1].sample(s.stats.netOutput.Load())
 		if !s.pause.active() && s.activeExpire.Load() {
 			start := time.Now()
 			s.activeExpireCycle(time.Second / time.Duration(hz) / 4)
 			s.latency.record("expire-cycle", time.Since(start).Milliseconds(), s.conf().latencyThreshold)
+			s.evictCycle(time.Second / time.Duration(hz) / 4) // evict.go
 		}
 	}
 }

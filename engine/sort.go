@@ -87,9 +87,10 @@ func sortCommand(x *Ctx, readOnly bool) {
 		typ, size = m.Type, m.Count
 		x.sortPrepare(x.args[1], m)
 	}
-	// A set has no order of its own: stored results are sorted anyway, so
-	// that they do not depend on how the set happens to be laid out.
-	if o.dontSort && typ == storage.TypeSet && o.store != nil {
+	// A set has no order of its own: stored results and a script's are
+	// sorted anyway, so that they do not depend on how the set happens to
+	// be laid out.
+	if o.dontSort && typ == storage.TypeSet && (o.store != nil || x.script) {
 		o.dontSort, o.alpha, o.by = false, true, nil
 	}
 	start := max(o.offset, 0)

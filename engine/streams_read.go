@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"time"
 
@@ -37,6 +38,10 @@ func parseReadArgs(x *Ctx, group bool) (readArgs, bool) {
 		opt := x.args[i]
 		switch {
 		case eq(opt, "block") && more > 0:
+			if x.script {
+				x.fail(fmt.Sprintf("ERR %s command is not allowed with BLOCK option from scripts", x.args[0]))
+				return a, false
+			}
 			i++
 			ms, ok := parseInt(x.args[i])
 			if !ok {

@@ -327,8 +327,9 @@ func cmdMSetNX(x *Ctx) {
 
 // checkStringSize replies Redis's error when a string would outgrow
 // proto-max-bulk-len.
-func (x *Ctx) checkStringSize(size int64) bool {
-	if size > x.s.conf().maxBulk {
+func (x *Ctx) checkStringSize(size, grow int64) bool {
+	// Compared without adding: an offset near 2^63 would overflow the sum.
+	if size > x.s.conf().maxBulk-grow {
 		x.fail(errStringTooLong)
 		return false
 	}
@@ -348,7 +349,7 @@ func cmdAppend(x *Ctx) {
 		return
 	}
 	size := stringLen(m)
-	if !x.checkStringSize(size + int64(len(x.args[2]))) {
+	if !x.checkStringSize(size, int64(len(x.args[2]))) {
 		return
 	}
 	n := x.editString(key, m, size, x.args[2])
@@ -430,7 +431,7 @@ func cmdSetRange(x *Ctx) {
 		}
 		return
 	}
-	if !x.checkStringSize(offset + int64(len(value))) {
+	if !x.checkStringSize(offset, int64(len(value))) {
 		return
 	}
 	n := x.editString(key, m, offset, value)

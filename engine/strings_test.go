@@ -82,6 +82,9 @@ func TestStringsDifferential(t *testing.T) {
 		setrange r 5 x
 		get r
 		setrange r -1 x
+		setrange r 9223372036854775807 x
+		setrange r 9223372036854775800 xxxxxxxxxx
+		append r ""
 		setrange r 0 ""
 		setrange missing 0 ""
 		exists missing

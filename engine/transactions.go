@@ -86,8 +86,16 @@ func cmdExec(x *Ctx) {
 	c.endMulti()
 	x.w.Array(len(m.queue))
 	for _, q := range m.queue {
+		// Rules may have changed since the command was queued.
+		if reject := c.execACLError(q.cmd, q.args); reject != "" {
+			x.w.Error(reject)
+			x.s.stats.countError(reject)
+			q.cmd.stats.rejected.Add(1)
+			continue
+		}
 		sub := &Ctx{s: x.s, c: c, cmd: q.cmd, args: q.args, w: x.w, db: c.dbIndex(), now: unixMilli(), txn: x.tx(), shared: true}
 		x.s.runBody(sub, func() { q.cmd.run(sub) })
+		x.s.feedMonitors(sub, c.monitorSource()) // as Redis: between MULTI and EXEC
 		x.s.rememberReads(sub)
 		x.modified = append(x.modified, sub.modified...)
 		x.events = append(x.events, sub.events...)

@@ -16,22 +16,28 @@ const dumpFooter = 10
 // CheckDump verifies a DUMP payload's footer as Redis 7.0's RESTORE does:
 // a version it can read (at most 10) and a matching, non-zero CRC-64.
 func CheckDump(payload []byte) error {
-	if len(payload) < dumpFooter {
-		return ErrDumpFooter
+	if err := CheckDumpVersion(payload); err != nil {
+		return err
 	}
-	footer := payload[len(payload)-dumpFooter:]
-	version := binary.LittleEndian.Uint16(footer)
-	crc := binary.LittleEndian.Uint64(footer[2:])
-	if version > Version || crc != CRC64(0, payload[:len(payload)-8]) {
+	if binary.LittleEndian.Uint64(payload[len(payload)-8:]) != CRC64(0, payload[:len(payload)-8]) {
 		return ErrDumpFooter
 	}
 	return nil
 }
 
-// DecodeDump opens the value of a DUMP payload whose footer CheckDump
-// accepted. Like RESTORE it ignores bytes between the value and the footer.
+// CheckDumpVersion is CheckDump without the checksum, for a server told
+// to skip it (DEBUG SET-SKIP-CHECKSUM-VALIDATION 1).
+func CheckDumpVersion(payload []byte) error {
+	if len(payload) < dumpFooter || binary.LittleEndian.Uint16(payload[len(payload)-dumpFooter:]) > Version {
+		return ErrDumpFooter
+	}
+	return nil
+}
+
+// DecodeDump opens the value of a DUMP payload; it checks the version,
+// the caller the checksum (CheckDump). Like RESTORE it ignores bytes between the value and the footer.
 func DecodeDump(payload []byte) (*Value, error) {
-	if err := CheckDump(payload); err != nil {
+	if err := CheckDumpVersion(payload); err != nil {
 		return nil, err
 	}
 	body := payload[:len(payload)-dumpFooter]

@@ -134,8 +134,17 @@ func TestDumpFooterRejected(t *testing.T) {
 		"zero":    bad(func(p []byte) []byte { copy(p[len(p)-8:], make([]byte, 8)); return p }),
 		"short":   payload[:9],
 	} {
-		if _, err := DecodeDump(p); err != ErrDumpFooter {
+		if err := CheckDump(p); err != ErrDumpFooter {
 			t.Errorf("%s: %v, want ErrDumpFooter", name, err)
+		}
+	}
+	// Without the checksum only the version and the length matter.
+	if err := CheckDumpVersion(bad(func(p []byte) []byte { p[len(p)-1] ^= 1; return p })); err != nil {
+		t.Errorf("CheckDumpVersion of a bad checksum: %v", err)
+	}
+	for _, p := range [][]byte{bad(func(p []byte) []byte { p[len(p)-10] = 11; return p }), payload[:9]} {
+		if err := CheckDumpVersion(p); err != ErrDumpFooter {
+			t.Errorf("CheckDumpVersion(%x): %v, want ErrDumpFooter", p, err)
 		}
 	}
 }

@@ -27,6 +27,8 @@ const usage = `Usage: ./cairn-server [/path/to/redis.conf] [options] [-]
        ./cairn-server - (read config from stdin)
        ./cairn-server -v or --version
        ./cairn-server -h or --help
+       ./cairn-server --test-memory <megabytes> (refused: nothing to test)
+       ./cairn-server --check-system (refused: nothing to check)
 
 Examples:
        ./cairn-server (run the server with default conf)
@@ -43,9 +45,9 @@ func main() {
 		case "-v", "--version":
 			fmt.Printf("Redis server v=%s sha=00000000:0 malloc=go bits=64 build=cairn-%s\n", engine.RedisVersion, engine.CairnVersion)
 			return
-		case "-h", "--help":
-			fmt.Print(usage)
-			return
+		case "-h", "--help": // as redis-server: on stderr, exit status 1
+			fmt.Fprint(os.Stderr, usage)
+			os.Exit(1)
 		}
 	}
 	if len(args) > 0 && (args[0] == "--test-memory" || args[0] == "--check-system") {
@@ -101,13 +103,16 @@ func run(cfg *config.Config) error {
 		log.SetLevel(level)
 		return nil
 	})
-	log.Noticef("oO0OoO0OoO0Oo Cairn is starting oO0OoO0OoO0Oo")
-	log.Noticef("Cairn version=%s (Redis %s compatible), bits=64, pid=%d, just started", engine.CairnVersion, engine.RedisVersion, os.Getpid())
+	log.SetRole('C') // as redis-server until the server is set up
+	log.Warningf("oO0OoO0OoO0Oo Cairn is starting oO0OoO0OoO0Oo")
+	log.Warningf("Cairn version=%s (Redis %s compatible), bits=64, pid=%d, just started", engine.CairnVersion, engine.RedisVersion, os.Getpid())
 	if f := cfg.ConfigFile(); f != "" {
-		log.Noticef("Configuration loaded from %s", f)
+		log.Warningf("Configuration loaded from %s", f)
 	} else {
 		log.Warningf("Warning: no config file specified, using the default config. In order to specify a config file use cairn-server /path/to/redis.conf")
 	}
+	log.SetRole('M')
+	log.Noticef("Running mode=standalone, port=%d.", cfg.Int("port"))
 	for _, d := range cfg.IgnoredDirectives() {
 		log.Noticef("Directive '%s' is accepted for compatibility and ignored by Cairn", d)
 	}
@@ -122,16 +127,26 @@ func run(cfg *config.Config) error {
 	dataDir, _ := filepath.Abs(cfg.String("cairn-data-subdir"))
 	started := time.Now()
 	fresh := freshDataDir(dataDir)
+	plan := memoryPlan(cfg, 0, 0)
 	store, err := storage.Open(storage.Options{
 		Dir:            dataDir,
-		BlockCacheSize: cfg.Int("cairn-block-cache-size"),
-		MemTableSize:   cfg.Int("cairn-memtable-size"),
-		HotCacheSize:   hotCacheSize(cfg),
+		BlockCacheSize: plan.BlockCache,
+		MemTableSize:   plan.MemTable,
+		HotCacheSize:   plan.HotCache,
+		AccessSlots:    plan.AccessSlots,
 		Logger:         rlog.Pebble{L: log},
 	}, int(cfg.Int("databases")))
 	if err != nil {
 		log.Warningf("Can't open the data directory %s: %v", dataDir, err)
 		return err
+	}
+	applyMemoryPlan(store, plan, log)
+	resize := func(string) error {
+		applyMemoryPlan(store, memoryPlan(cfg, plan.BlockCache, plan.MemTable), log)
+		return nil
+	}
+	for _, name := range []string{"maxmemory", "cairn-memory-bound", "cairn-cache-size"} {
+		cfg.OnSet(name, resize)
 	}
 	log.Noticef("Data directory %s opened in %.3f seconds", dataDir, time.Since(started).Seconds())
 
@@ -213,7 +228,8 @@ func run(cfg *config.Config) error {
 	for _, a := range srv.Addrs() {
 		addrs = append(addrs, a.String())
 	}
-	log.Noticef("Cairn %s ready to accept connections on %s (pid %d, data in %s)", engine.CairnVersion, strings.Join(addrs, ", "), os.Getpid(), dataDir)
+	log.Noticef("Cairn %s listening on %s (pid %d, data in %s)", engine.CairnVersion, strings.Join(addrs, ", "), os.Getpid(), dataDir)
+	log.Noticef("Ready to accept connections") // the line supervisors and test harnesses wait for
 
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
@@ -261,16 +277,66 @@ func printConfigError(err error) {
 	fmt.Fprintf(os.Stderr, "\n%s\n", err)
 }
 
-// hotCacheSize is cairn-cache-size, or when 0 a share of maxmemory (half of
-// it), or 256 MB when neither is set.
-func hotCacheSize(cfg *config.Config) int64 {
-	if n := cfg.Int("cairn-cache-size"); n > 0 {
-		return n
+// Memory sizing. The process memory bound is cairn-memory-bound, or when
+// 0 maxmemory (a Redis with that maxmemory would use about that much RAM;
+// capped at 3/4 of the machine's RAM, since a disk store's dataset may be
+// far larger than RAM), or min(1 GB, RAM/2) when neither is set.
+// storage.PlanMemory splits it between the hot cache, Pebble's block cache
+// and memtables (explicit cairn-cache-size, cairn-block-cache-size and
+// cairn-memtable-size win over their shares), and the Go heap's soft limit
+// (GOMEMLIMIT, unless the environment sets it) is what Pebble's off-heap
+// memory leaves of the bound.
+
+// memoryPlan sizes the caches from the configuration. While running,
+// blockCap and memTable are the sizes the store was opened with: the block
+// cache can only shrink below its first size, memtables keep theirs.
+func memoryPlan(cfg *config.Config, blockCap, memTable int64) storage.MemoryPlan {
+	ram := systemMemory()
+	bound := cfg.Int("cairn-memory-bound")
+	if bound <= 0 {
+		if m := cfg.Int("maxmemory"); m > 0 {
+			bound = m
+			if ram > 0 {
+				bound = min(bound, ram*3/4)
+			}
+		} else {
+			bound = 1 << 30
+			if ram > 0 {
+				bound = min(bound, ram/2)
+			}
+		}
 	}
-	if m := cfg.Int("maxmemory"); m > 0 {
-		return m / 2
+	if memTable == 0 {
+		memTable = cfg.Int("cairn-memtable-size")
 	}
-	return 256 << 20
+	p := storage.PlanMemory(bound, cfg.Int("cairn-cache-size"), cfg.Int("cairn-block-cache-size"), memTable)
+	if blockCap > 0 {
+		p.BlockCache = min(p.BlockCache, blockCap)
+		p.Recompute()
+	}
+	return p
+}
+
+// applyMemoryPlan resizes what can be resized and sets the Go heap's soft
+// limit, unless GOMEMLIMIT is set in the environment.
+func applyMemoryPlan(store *storage.Store, p storage.MemoryPlan, log *rlog.Logger) {
+	store.Resize(p)
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(p.GoMemLimit)
+	}
+	log.Noticef("Memory bound %s: hot cache %s, block cache %s, memtables %d x %s, Go heap limit %s",
+		mb(p.Bound), mb(p.HotCache), mb(p.BlockCache), 4, mb(p.MemTable), mb(debug.SetMemoryLimit(-1)))
+}
+
+func mb(n int64) string { return fmt.Sprintf("%.1fMB", float64(n)/(1<<20)) }
+
+// systemMemory is the machine's RAM in bytes (0 if unknown).
+func systemMemory() int64 {
+	var si syscall.Sysinfo_t
+	if syscall.Sysinfo(&si) != nil {
+		return 0
+	}
+	return int64(si.Totalram) * int64(si.Unit)
 }
 
 const daemonChild = "CAIRN_DAEMON_CHILD"
