@@ -2,6 +2,7 @@ package storage
 
 import (
 	"hash/maphash"
+	"maps"
 	"math/bits"
 	"sync/atomic"
 
@@ -94,6 +95,26 @@ func (f *keyFilter) add(mkey []byte) {
 	f.words[w].Or(b)
 	if f.added.Add(1) > f.limit {
 		f.ready.Store(false)
+	}
+}
+
+// cover marks a physical database that starts empty (FLUSHDB's fresh
+// one): every key it will hold is added at commit, so the filter can
+// answer for it at once. While the start-up scan runs, its map decides.
+func (f *keyFilter) cover(phys uint32) {
+	if f == nil {
+		return
+	}
+	for {
+		old := f.covered.Load()
+		if old == nil {
+			return
+		}
+		m := maps.Clone(*old)
+		m[phys] = true
+		if f.covered.CompareAndSwap(old, &m) {
+			return
+		}
 	}
 }
 

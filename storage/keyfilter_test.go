@@ -68,3 +68,32 @@ func TestKeyFilter(t *testing.T) {
 		t.Errorf("the filter ruled out only %d of 1000 missing keys", absent)
 	}
 }
+
+// A database FLUSHDB empties is covered by the filter at once: keys
+// written into it afterwards are found, missing ones answered from memory.
+func TestKeyFilterCoversFlushedDB(t *testing.T) {
+	s := openTest(t, t.TempDir())
+	defer s.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for !s.filter.ready.Load() || s.filter.covered.Load() == nil {
+		if time.Now().After(deadline) {
+			t.Fatal("the key filter never became ready")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := s.FlushDBs(0); err != nil {
+		t.Fatal(err)
+	}
+	tx := s.Begin()
+	tx.Put(0, []byte("after"), &Meta{Type: TypeString, Value: []byte("v")})
+	commit(t, tx)
+	s.cache.dropDB(s.Phys(0))
+	tx = s.Begin()
+	defer tx.Discard()
+	if m, err := tx.Meta(0, []byte("after")); err != nil || m == nil {
+		t.Fatalf("after: got %v, %v", m, err)
+	}
+	if !s.filter.absent(s.Phys(0), metaKey(nil, s.Phys(0), []byte("missing"))) {
+		t.Error("a missing key of the flushed database is not answered by the filter")
+	}
+}

@@ -303,6 +303,9 @@ func (s *Store) FlushDBs(logical ...int) error {
 		return err
 	}
 	s.dbs.Store(&dbs)
+	for _, l := range logical {
+		s.filter.cover(dbs[l])
+	}
 	for _, p := range old {
 		s.cache.dropDB(p)
 	}
