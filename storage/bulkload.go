@@ -279,7 +279,9 @@ func (l *Loader) merge(db int, phys uint32) error {
 		}
 		tx := s.Begin()
 		n := 0
+		var last []byte
 		for ok := it.First(); ok && n < 1000; ok = it.Next() {
+			last = append(last[:0], it.Key()...)
 			v, err := it.ValueAndErr()
 			if err == nil {
 				var m *Meta
@@ -311,6 +313,9 @@ func (l *Loader) merge(db int, phys uint32) error {
 		if _, err := tx.Commit(); err != nil {
 			return err
 		}
+		// The next chunk starts after this one: from the lower bound it
+		// would step over every tombstone just written (quadratic).
+		lower = append(last, 0)
 	}
 	b := s.db.NewBatch()
 	for _, kind := range []byte{counterKeys, counterExpires, counterDeadlines, counterBytes} {
