@@ -158,6 +158,7 @@ func (c *Client) resetState() {
 	if c.monitor.Swap(false) {
 		c.s.monitorsMu.Lock()
 		delete(c.s.monitors, c)
+		c.s.monitoring.Store(int32(len(c.s.monitors)))
 		c.s.monitorsMu.Unlock()
 	}
 }

@@ -173,6 +173,7 @@ func cmdMonitor(x *Ctx) {
 	}
 	x.s.monitorsMu.Lock()
 	x.s.monitors[x.c] = struct{}{}
+	x.s.monitoring.Store(int32(len(x.s.monitors)))
 	x.s.monitorsMu.Unlock()
 	x.c.monitor.Store(true)
 	x.w.OK()
@@ -189,6 +190,9 @@ func (s *Server) feedMonitors(x *Ctx, source string) {
 
 // showMonitors is feedMonitors for any command (EVAL shows itself).
 func (s *Server) showMonitors(x *Ctx, source string) {
+	if s.monitoring.Load() == 0 {
+		return
+	}
 	s.monitorsMu.Lock()
 	if len(s.monitors) == 0 {
 		s.monitorsMu.Unlock()

@@ -270,13 +270,7 @@ func (s *Server) call(x *Ctx) {
 // monitor feeds the command to MONITOR clients, if there are any (the
 // source address is formatted only then).
 func (s *Server) monitor(x *Ctx) {
-	if x.cmd.skipMonitor {
-		return
-	}
-	s.monitorsMu.Lock()
-	n := len(s.monitors)
-	s.monitorsMu.Unlock()
-	if n > 0 {
+	if !x.cmd.skipMonitor && s.monitoring.Load() > 0 {
 		s.feedMonitors(x, x.c.monitorSource())
 	}
 }

@@ -55,6 +55,7 @@ type Server struct {
 
 	monitorsMu sync.Mutex
 	monitors   map[*Client]struct{}
+	monitoring atomic.Int32 // len(monitors), read without the lock by every command
 	notify     atomic.Pointer[notifyFlags]
 
 	clientsMu sync.Mutex
