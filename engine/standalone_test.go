@@ -34,6 +34,14 @@ func TestClusterAndModuleCommandsDifferential(t *testing.T) {
 		module unload x
 		module foo
 	`)
+	// Where MODULE is allowed, a library still cannot load into Cairn.
+	allowed := cairntest.NewDiffer(t, "--enable-module-command", "yes")
+	allowed.Run(`
+		module load /tmp/nonexistent.so
+		module loadex /tmp/nonexistent.so
+		module unload x
+		module list
+	`)
 }
 
 // BGREWRITEAOF compacts the store in the background; the data is intact
