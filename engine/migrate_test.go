@@ -52,7 +52,13 @@ func TestMigrateDifferential(t *testing.T) {
 		for db := range 4 {
 			tc.Do("SELECT", string(rune('0'+db)))
 			for _, k := range []string{"s", "l", "h", "z", "st", "busy", "c"} {
-				b.WriteString(tc.Do("DUMP", k))
+				if k == "st" {
+					// A hashtable set's DUMP order follows Redis's per-process
+					// hash seed, so compare the members instead.
+					b.WriteString(tc.Do("TYPE", k) + tc.Do("SORT", k, "ALPHA"))
+				} else {
+					b.WriteString(tc.Do("DUMP", k))
+				}
 				ttl := tc.Do("TTL", k)
 				if ttl != ":-1\r\n" && ttl != ":-2\r\n" {
 					ttl = "ttl>0"
