@@ -55,6 +55,7 @@ type Store struct {
 	closed     atomic.Bool
 	bgWG       sync.WaitGroup
 	reclaimErr atomic.Pointer[error]
+	tombs      *tombstones
 	readAids   // key and element filters, hints (keyfilter.go)
 }
 
@@ -133,6 +134,7 @@ func Open(opts Options, databases int) (*Store, error) {
 		memTableSize: opts.MemTableSize,
 		reclaim:      make(chan struct{}, 1),
 		done:         make(chan struct{}),
+		tombs:        newTombstones(),
 	}
 	s.cache.access = s.access
 	if err := s.loadState(databases); err != nil {
@@ -143,8 +145,9 @@ func Open(opts Options, databases int) (*Store, error) {
 	s.durable = newDurability(s)
 	// The key filter shares the hot cache's part of the memory bound.
 	s.startKeyFilter(opts.HotCacheSize)
-	s.bgWG.Add(1)
+	s.bgWG.Add(2)
 	go s.reclaimLoop()
+	go s.compactLoop()
 	return s, nil
 }
 

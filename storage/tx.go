@@ -26,6 +26,7 @@ type Tx struct {
 	objects map[uint64]int64   // object ids this Tx has seen → largest count
 	hints   map[hintKey][]byte // hints learnt or dropped (nil) by this Tx (hints.go)
 	access  []accessSet        // access data keys arrive with, set after commit
+	deletes []objectDeletes    // element deletes by object (tombstones.go)
 
 	// Reused across the Tx's lives (it is pooled): entry structs and the
 	// bytes of their keys, so a command allocates nothing for them.
@@ -68,7 +69,7 @@ func (tx *Tx) release() {
 	if cap(tx.arena) > 64<<10 {
 		tx.arena = nil // a huge MSET should not pin its memory forever
 	}
-	*tx = Tx{entries: tx.entries[:0], spare: spare, arena: tx.arena[:0], scratch: tx.scratch[:0]}
+	*tx = Tx{entries: tx.entries[:0], spare: spare, arena: tx.arena[:0], scratch: tx.scratch[:0], deletes: tx.deletes[:0]}
 	txPool.Put(tx)
 }
 
@@ -261,6 +262,16 @@ func (tx *Tx) Set(oid uint64, sub, value []byte) {
 func (tx *Tx) Delete(oid uint64, sub []byte) {
 	var buf [64]byte
 	tx.writeBatch().Delete(ElemKey(buf[:0], oid, sub), nil)
+	if n := len(tx.deletes); n > 0 && tx.deletes[n-1].oid == oid {
+		tx.deletes[n-1].n++
+	} else {
+		tx.deletes = append(tx.deletes, objectDeletes{oid, 1})
+	}
+}
+
+type objectDeletes struct {
+	oid uint64
+	n   int64
 }
 
 // DeleteRange removes the elements of object oid with subkeys in
@@ -386,10 +397,26 @@ func (tx *Tx) Commit() (bool, error) {
 	}
 	s.durable.committed()
 	tx.publishHints()
+	tx.noteDeletes()
 	for _, a := range tx.access {
 		s.access.set(a.hash, a.idleMs, a.freq)
 	}
 	return true, nil
+}
+
+// noteDeletes hands the committed element deletes to the tombstone
+// counts, with each object's live count.
+func (tx *Tx) noteDeletes() {
+	for _, d := range tx.deletes {
+		live := int64(-1)
+		for _, e := range tx.entries {
+			if e.cur != nil && e.cur.OID == d.oid {
+				live = e.cur.Count
+				break
+			}
+		}
+		tx.s.tombs.note(d.oid, d.n, live)
+	}
 }
 
 type accessSet struct {
