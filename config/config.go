@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/spf13/viper"
 )
@@ -16,6 +17,10 @@ import (
 type Config struct {
 	mu sync.RWMutex // guards st and v
 	st *state       // typed values, for cheap reads
+	// vals is st.vals for readers that take no lock: the server reads a
+	// few directives on every request. Set replaces the slice, never
+	// writes into it.
+	vals atomic.Pointer[[]value]
 	// v holds the same values in layers: built-in defaults, the config file,
 	// the environment, then the command line and CONFIG SET.
 	v *viper.Viper
@@ -61,17 +66,17 @@ func newConfig(l *loader, builtin []value) *Config {
 	for _, i := range l.touched[layerArgs] {
 		v.Set(directives[i].name, l.st.vals[i].s)
 	}
-	return &Config{st: l.st, v: v, appliers: map[int][]func(string) error{},
+	c := &Config{st: l.st, v: v, appliers: map[int][]func(string) error{},
 		ignored: l.ignored, renames: l.renames, users: l.users}
+	vals := l.st.vals // not &c.st.vals: Set reassigns that field
+	c.vals.Store(&vals)
+	return c
 }
 
 // value returns a directive's current value; name may be an alias.
 func (c *Config) value(name string) (value, *directive) {
 	i := mustIndex(name)
-	c.mu.RLock()
-	v := c.st.vals[i]
-	c.mu.RUnlock()
-	return v, &directives[i]
+	return (*c.vals.Load())[i], &directives[i]
 }
 
 // Int returns a number: bytes for memory values, seconds or counts

@@ -96,12 +96,14 @@ func (c *Config) set(args []string, local bool) error {
 		}
 	}
 	c.st.vals = work.vals
+	c.vals.Store(&work.vals)
 	c.mu.Unlock()
 
 	for n, i := range changed {
 		if err := c.apply(i, work.vals[i].s); err != nil {
 			c.mu.Lock()
 			c.st.vals = old
+			c.vals.Store(&old)
 			for _, j := range changed {
 				c.v.Set(directives[j].name, old[j].s)
 			}
