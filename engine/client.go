@@ -191,6 +191,13 @@ func (c *Client) emit() {
 	c.w.Reset()
 }
 
+// Received counts n bytes the connection read from the client (INFO's
+// total_net_input_bytes and total_reads_processed).
+func (c *Client) Received(n int) {
+	c.s.stats.totalReadsProcessed.Add(1)
+	c.s.stats.netInput.Add(int64(n))
+}
+
 // Flush commits the pipeline's batch and writes buffered replies to the
 // connection.
 func (c *Client) Flush() {
@@ -328,9 +335,11 @@ func (o *output) drain() {
 		o.mu.Unlock()
 		failed := o.c.s.store.WaitDurable(need) != nil
 		if !failed {
+			// Counted first: a client that got its reply may ask INFO at once.
+			o.c.s.stats.netOutput.Add(int64(len(data)))
+			o.c.s.stats.totalWritesProcessed.Add(1)
 			_, err := o.c.conn.Write(data)
 			failed = err != nil
-			o.c.s.stats.netOutput.Add(int64(len(data)))
 		}
 		if failed {
 			o.c.conn.Close()

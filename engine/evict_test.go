@@ -354,3 +354,36 @@ func TestEvictionAllkeysLFU(t *testing.T) {
 		t.Errorf("OBJECT FREQ of a key read 10 times: %q", got)
 	}
 }
+
+// INFO stats counts the bytes and the reads and writes of the sockets.
+func TestInfoNetCounters(t *testing.T) {
+	srv := cairntest.StartCairn(t)
+	c := cairntest.Dial(t, srv.Addr)
+	stats := func() map[string]int64 {
+		out := map[string]int64{}
+		for _, line := range strings.Split(c.Do("INFO", "stats"), "\r\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok {
+				out[k], _ = strconv.ParseInt(v, 10, 64)
+			}
+		}
+		return out
+	}
+	before := stats()
+	c.Do("SET", "k", "v")
+	after := stats()
+	grew := func(name string) int64 { return after[name] - before[name] }
+	// Between the two INFO replies: the SET and the second INFO were read,
+	// the first INFO's reply and the SET's were written.
+	if got, want := grew("total_net_input_bytes"), int64(len("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n*2\r\n$4\r\nINFO\r\n$5\r\nstats\r\n")); got != want {
+		t.Errorf("total_net_input_bytes grew by %d, want %d", got, want)
+	}
+	if got := grew("total_reads_processed"); got != 2 {
+		t.Errorf("total_reads_processed grew by %d, want 2", got)
+	}
+	if got := grew("total_writes_processed"); got != 2 {
+		t.Errorf("total_writes_processed grew by %d, want 2", got)
+	}
+	if got := grew("total_net_output_bytes"); got <= int64(len("+OK\r\n")) {
+		t.Errorf("total_net_output_bytes grew by %d", got)
+	}
+}

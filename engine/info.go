@@ -233,7 +233,7 @@ func (s *Server) infoStats(b *strings.Builder) {
 	_, keys, prefixes := s.tracking.stats()
 	fmt.Fprintf(b, "tracking_total_keys:%d\r\ntracking_total_items:%d\r\ntracking_total_prefixes:%d\r\n", keys, keys, prefixes)
 	fmt.Fprintf(b, "unexpected_error_replies:0\r\ntotal_error_replies:%d\r\ndump_payload_sanitizations:0\r\n", st.errorReplies.Load())
-	fmt.Fprintf(b, "total_reads_processed:%d\r\ntotal_writes_processed:0\r\nio_threaded_reads_processed:0\r\nio_threaded_writes_processed:0\r\n", st.totalReadsProcessed.Load())
+	fmt.Fprintf(b, "total_reads_processed:%d\r\ntotal_writes_processed:%d\r\nio_threaded_reads_processed:0\r\nio_threaded_writes_processed:0\r\n", st.totalReadsProcessed.Load(), st.totalWritesProcessed.Load())
 	// Replies go out of a buffer that grows and is reused, never resized
 	// by a cron: nothing to count.
 	fmt.Fprintf(b, "reply_buffer_shrinks:0\r\nreply_buffer_expands:0\r\n")

@@ -12,19 +12,20 @@ import (
 
 // stats are the counters INFO reports.
 type stats struct {
-	connectionsReceived atomic.Int64
-	rejectedConns       atomic.Int64
-	commandsProcessed   atomic.Int64
-	expiredKeys         atomic.Int64
-	evictedKeys         atomic.Int64
-	expiredStalePerc    atomic.Int64
-	keyspaceHits        atomic.Int64
-	keyspaceMisses      atomic.Int64
-	totalReadsProcessed atomic.Int64
-	netInput            atomic.Int64
-	netOutput           atomic.Int64
-	dirty               atomic.Int64 // changes since the last save
-	errorReplies        atomic.Int64
+	connectionsReceived  atomic.Int64
+	rejectedConns        atomic.Int64
+	commandsProcessed    atomic.Int64
+	expiredKeys          atomic.Int64
+	evictedKeys          atomic.Int64
+	expiredStalePerc     atomic.Int64
+	keyspaceHits         atomic.Int64
+	keyspaceMisses       atomic.Int64
+	totalReadsProcessed  atomic.Int64
+	totalWritesProcessed atomic.Int64
+	netInput             atomic.Int64
+	netOutput            atomic.Int64
+	dirty                atomic.Int64 // changes since the last save
+	errorReplies         atomic.Int64
 
 	errMu  sync.Mutex
 	errors map[string]int64 // error code → count (errorstats)
@@ -61,7 +62,7 @@ func (st *stats) errorCounts() [][2]any {
 func (st *stats) reset() {
 	for _, c := range []*atomic.Int64{&st.connectionsReceived, &st.rejectedConns, &st.commandsProcessed,
 		&st.expiredKeys, &st.evictedKeys, &st.expiredStalePerc, &st.keyspaceHits, &st.keyspaceMisses,
-		&st.totalReadsProcessed, &st.netInput, &st.netOutput, &st.errorReplies} {
+		&st.totalReadsProcessed, &st.totalWritesProcessed, &st.netInput, &st.netOutput, &st.errorReplies} {
 		c.Store(0)
 	}
 	st.errMu.Lock()

@@ -256,7 +256,12 @@ func (c *conn) fill() error {
 			defer c.nc.SetReadDeadline(time.Time{})
 		}
 	}
-	return c.rd.Fill()
+	before := c.rd.Buffered()
+	err := c.rd.Fill()
+	if n := c.rd.Buffered() - before; n > 0 {
+		c.cl.Received(n)
+	}
+	return err
 }
 
 func (c *conn) Write(p []byte) (int, error) { return c.nc.Write(p) }
@@ -273,7 +278,12 @@ func (c *conn) WatchClose() (<-chan struct{}, func()) {
 	go func() {
 		defer close(done)
 		for {
-			if err := c.rd.Fill(); err != nil {
+			before := c.rd.Buffered()
+			err := c.rd.Fill()
+			if n := c.rd.Buffered() - before; n > 0 {
+				c.cl.Received(n)
+			}
+			if err != nil {
 				var ne net.Error
 				if !(errors.As(err, &ne) && ne.Timeout()) {
 					close(closed)
