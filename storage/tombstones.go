@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"sync"
+	"time"
 )
 
 // Deleting an element leaves a tombstone that every iterator over the
@@ -20,6 +21,9 @@ const (
 	// tombstoneObjects bounds the counting: past it the counts restart,
 	// so an object may wait longer for its compaction, never forever.
 	tombstoneObjects = 1 << 16
+	// compactPause spaces the compactions out: a workload churning many
+	// objects must not flush a memtable after every few deletes.
+	compactPause = time.Second
 )
 
 type tombstones struct {
@@ -74,6 +78,11 @@ func (s *Store) compactLoop() {
 			// An error (the store closing, a cancelled compaction) only
 			// leaves the tombstones where they were.
 			_ = s.db.Compact(ctx, elemPrefix(oid), elemPrefix(oid+1), false)
+			select {
+			case <-s.done:
+				return
+			case <-time.After(compactPause):
+			}
 		}
 	}
 }
