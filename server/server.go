@@ -256,6 +256,11 @@ func (c *conn) fill() error {
 			defer c.nc.SetReadDeadline(time.Time{})
 		}
 	}
+	return c.readMore()
+}
+
+// readMore reads more input into the request buffer and counts it.
+func (c *conn) readMore() error {
 	before := c.rd.Buffered()
 	err := c.rd.Fill()
 	if n := c.rd.Buffered() - before; n > 0 {
@@ -278,12 +283,7 @@ func (c *conn) WatchClose() (<-chan struct{}, func()) {
 	go func() {
 		defer close(done)
 		for {
-			before := c.rd.Buffered()
-			err := c.rd.Fill()
-			if n := c.rd.Buffered() - before; n > 0 {
-				c.cl.Received(n)
-			}
-			if err != nil {
+			if err := c.readMore(); err != nil {
 				var ne net.Error
 				if !(errors.As(err, &ne) && ne.Timeout()) {
 					close(closed)
