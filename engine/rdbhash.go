@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"slices"
 
 	"github.com/cairndb/cairn/rdb"
@@ -62,27 +61,13 @@ var errDuplicateField = errors.New("duplicate hash field")
 // fields are few, counted at the end of a big hash.
 func loadHash(l *rdbLoadCtx, v *rdb.Value) (*storage.Meta, error) {
 	limits := l.limits()
-	var small []rdb.Elem
-	seen := map[string]bool{}
-	fits, more := true, true
-	for len(small) <= limits.HashListpackEntries {
-		e, ok, err := v.Next()
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			more = false
-			break
-		}
-		if seen[string(e.Member)] {
-			return nil, fmt.Errorf("%w %q", errDuplicateField, e.Member)
-		}
-		seen[string(e.Member)] = true
-		fits = fits && len(e.Member) <= limits.HashListpackValue && len(e.Value) <= limits.HashListpackValue
-		small = append(small, e)
+	small, more, err := readHead(v, limits.HashListpackEntries, errDuplicateField)
+	if err != nil || len(small) == 0 {
+		return nil, err
 	}
-	if len(small) == 0 {
-		return nil, nil
+	fits := true
+	for _, e := range small {
+		fits = fits && len(e.Member) <= limits.HashListpackValue && len(e.Value) <= limits.HashListpackValue
 	}
 	oid, err := l.tx.NewOID()
 	if err != nil {
@@ -100,19 +85,14 @@ func loadHash(l *rdbLoadCtx, v *rdb.Value) (*storage.Meta, error) {
 	for _, e := range small {
 		l.tx.Set(oid, elemSubkey(nil, e.Member), hashRecord(0, e.Value))
 	}
-	for more {
-		if err := l.flush(); err != nil {
-			return nil, err
-		}
-		e, ok, err := v.Next()
+	if more {
+		err := l.readRest(v, func(e rdb.Elem) {
+			l.tx.Set(oid, elemSubkey(nil, e.Member), hashRecord(0, e.Value))
+			m.Count++
+		})
 		if err != nil {
 			return nil, err
 		}
-		if !ok {
-			break
-		}
-		l.tx.Set(oid, elemSubkey(nil, e.Member), hashRecord(0, e.Value))
-		m.Count++
 	}
 	return m, checkCount(l.tx, oid, nil, nil, m.Count, errDuplicateField)
 }

@@ -36,6 +36,44 @@ type rdbLoadCtx struct {
 
 func (l *rdbLoadCtx) limits() rdb.Limits { return RDBLimits(l.cfg) }
 
+// readHead reads a hash's or sorted set's first elements, up to limit+1 of
+// them: enough to tell whether it fits a listpack. A member given twice
+// fails with dup, as Redis refuses it. more reports whether the value may
+// hold further elements.
+func readHead(v *rdb.Value, limit int, dup error) (head []rdb.Elem, more bool, err error) {
+	seen := map[string]bool{}
+	for len(head) <= limit {
+		e, ok, err := v.Next()
+		if err != nil {
+			return nil, false, err
+		}
+		if !ok {
+			return head, false, nil
+		}
+		if seen[string(e.Member)] {
+			return nil, false, fmt.Errorf("%w %q", dup, e.Member)
+		}
+		seen[string(e.Member)] = true
+		head = append(head, e)
+	}
+	return head, true, nil
+}
+
+// readRest hands the value's remaining elements to add, committing the
+// load as it goes.
+func (l *rdbLoadCtx) readRest(v *rdb.Value, add func(rdb.Elem)) error {
+	for {
+		if err := l.flush(); err != nil {
+			return err
+		}
+		e, ok, err := v.Next()
+		if err != nil || !ok {
+			return err
+		}
+		add(e)
+	}
+}
+
 // cmdCtx is a command context writing through l.tx, for family helpers
 // written for commands: RESTORE's own, or one made for a bulk load. Such
 // helpers must not Put keys: the loader stores the meta the codec returns.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"math"
 
 	"github.com/cairndb/cairn/rdb"
@@ -44,24 +43,15 @@ var errDuplicateMember = errors.New("duplicate sorted set member")
 // level, so a huge set never sits in memory.
 func loadZSet(l *rdbLoadCtx, v *rdb.Value) (*storage.Meta, error) {
 	limits := l.limits()
-	var small []zelem
-	seen := map[string]bool{}
-	fits, more := true, true
-	for len(small) <= limits.ZSetListpackEntries {
-		e, ok, err := v.Next()
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			more = false
-			break
-		}
-		if seen[string(e.Member)] {
-			return nil, fmt.Errorf("%w %q", errDuplicateMember, e.Member)
-		}
-		seen[string(e.Member)] = true
+	head, more, err := readHead(v, limits.ZSetListpackEntries, errDuplicateMember)
+	if err != nil {
+		return nil, err
+	}
+	small := make([]zelem, len(head))
+	fits := true
+	for i, e := range head {
+		small[i] = zelem{member: e.Member, score: e.Score}
 		fits = fits && len(e.Member) <= limits.ZSetListpackValue
-		small = append(small, zelem{member: e.Member, score: e.Score})
 	}
 	if len(small) == 0 {
 		return nil, nil
@@ -86,18 +76,10 @@ func loadZSet(l *rdbLoadCtx, v *rdb.Value) (*storage.Meta, error) {
 	for _, e := range small {
 		add(e.member, e.score)
 	}
-	for more {
-		if err := l.flush(); err != nil {
+	if more {
+		if err := l.readRest(v, func(e rdb.Elem) { add(e.Member, e.Score) }); err != nil {
 			return nil, err
 		}
-		e, ok, err := v.Next()
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			break
-		}
-		add(e.Member, e.Score)
 	}
 	if err := checkCount(l.tx, oid, []byte{zsetMemberTag}, []byte{zsetMemberTag + 1}, z.m.Count, errDuplicateMember); err != nil {
 		return nil, err
