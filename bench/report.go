@@ -313,7 +313,7 @@ func (r *report) markdown() string {
 		if !l.cgroup {
 			capNote = "WITHOUT a memory cap (no cgroup v1 memory controller or not root)"
 		}
-		w("Cairn with `%s %s`, appendfsync everysec, %s; %d keys × %d B random (incompressible) values = %s, %.1f × the bound, SET in a scattered order over 8 connections pipelining 64 each.\n\n",
+		w("Cairn with `%s %s`, appendfsync everysec, no RDB save points (`save \"\"`, as for Redis below), %s; %d keys × %d B random (incompressible) values = %s, %.1f × the bound, SET in a scattered order over 8 connections pipelining 64 each.\n\n",
 			l.directive, mb(l.bound), capNote, l.keys, l.valueSize, mb(int64(loaded)), l.scale)
 		for _, n := range l.notes {
 			w("* **%s**\n", strings.ReplaceAll(n, "\n", " "))
@@ -381,7 +381,7 @@ func (r *report) markdown() string {
 		}
 		w("\n")
 		if l.redisMaxmem.ran || l.redisNoMax.ran {
-			w("Redis (appendonly yes, everysec) loading the same keys the same way inside the same %s cgroup limit:\n\n", mb(l.capBytes))
+			w("Redis (appendonly yes, everysec, `save \"\"`) loading the same keys the same way inside the same %s cgroup limit:\n\n", mb(l.capBytes))
 			w("| Redis | keys acknowledged | peak RSS | what happened |\n|---|---|---|---|\n")
 			for _, x := range []struct {
 				name string
