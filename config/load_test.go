@@ -139,7 +139,7 @@ func TestIgnoredDirectives(t *testing.T) {
 	c := mustLoadFile(t, "tcp-backlog 511\nport 1\nslaveof no one\nloadmodule /x.so a\n"+
 		"rename-command flushall \"\"\nlist-max-ziplist-entries 5\ntcp-backlog 100\ninclude "+empty+"\n"+
 		"user bob on\nmaxmemory 1mb\n", []string{"CAIRN_ACTIVE_DEFRAG_CYCLE_MAX=30"}, "--io-threads", "2", "--port", "3")
-	want := []string{"tcp-backlog", "replicaof", "loadmodule", "list-max-ziplist-entries", "active-defrag-cycle-max", "io-threads"}
+	want := []string{"tcp-backlog", "loadmodule", "list-max-ziplist-entries", "active-defrag-cycle-max", "io-threads"}
 	if got := c.IgnoredDirectives(); !slices.Equal(got, want) {
 		t.Errorf("IgnoredDirectives() = %q, want %q", got, want)
 	}

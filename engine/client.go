@@ -62,7 +62,9 @@ type Client struct {
 
 	replyMode int         // CLIENT REPLY
 	noEvict   atomic.Bool // CLIENT NO-EVICT
-	monitor   atomic.Bool // MONITOR
+	// fromMaster marks the replication link's master client (replicaof.go).
+	fromMaster atomic.Bool
+	monitor    atomic.Bool // MONITOR
 
 	batch *openBatch // uncommitted commands of the current pipeline
 

@@ -241,6 +241,10 @@ func (c *Client) screen(args [][]byte) (*command, string) {
 	if reject := c.diskRefusal(cmd); reject != "" {
 		return cmd, reject
 	}
+	// Writes to a read-only replica (replicaof.go).
+	if reject := c.readOnlyRefusal(cmd, args); reject != "" {
+		return cmd, reject
+	}
 	if c.subscribedRESP2() && !cmd.subscriberOK {
 		return cmd, fmt.Sprintf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", cmd.name)
 	}

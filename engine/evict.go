@@ -119,7 +119,7 @@ func evictionTimeLimit(tenacity int64) time.Duration {
 // nothing can be evicted.
 func (c *Client) oomRefusal(cmd *command, args [][]byte) string {
 	s := c.s
-	maxmem := s.evict.maxmemory.Load()
+	maxmem := s.activeMaxmemory()
 	if maxmem <= 0 || s.store.UsedMemory() <= maxmem {
 		s.evict.under()
 		if s.evict.oom.Load() {
@@ -161,41 +161,45 @@ func (c *Client) oomRefusal(cmd *command, args [][]byte) string {
 // shebang (or a function) that declares neither no-writes nor allow-oom.
 // EVAL scripts without a shebang are checked per call inside (scriptOOM).
 func (s *Server) scriptDenyOOM(cmd *command, args [][]byte) bool {
-	var flags scriptFlags
+	flags, ok := s.scriptFlagsOf(cmd, args)
+	return ok && flags&flagEvalCompat == 0 && flags&(flagNoWrites|flagAllowOOM) == 0
+}
+
+// scriptMayWrite is whether a script call counts as a write command, as
+// Redis's evalGetCommandFlags/fcallGetCommandFlags decide: a script with a
+// shebang (or a function) that does not declare no-writes.
+func (s *Server) scriptMayWrite(cmd *command, args [][]byte) bool {
+	flags, ok := s.scriptFlagsOf(cmd, args)
+	return ok && flags&(flagEvalCompat|flagNoWrites) == 0
+}
+
+// scriptFlagsOf returns the flags of the script or function a command
+// would run; false when it runs none (or an unknown one).
+func (s *Server) scriptFlagsOf(cmd *command, args [][]byte) (scriptFlags, bool) {
 	switch cmd.name {
 	case "eval", "eval_ro":
 		if sc := s.scripts.lookup(sha1Hex(args[1])); sc != nil {
-			flags = sc.flags
-		} else {
-			f, _, reject := parseEvalShebang(string(args[1]))
-			if reject != "" {
-				return false
-			}
-			flags = f
+			return sc.flags, true
 		}
+		f, _, reject := parseEvalShebang(string(args[1]))
+		return f, reject == ""
 	case "evalsha", "evalsha_ro":
-		sc := s.scripts.lookup(string(args[1]))
-		if sc == nil {
-			return false
+		if sc := s.scripts.lookup(string(args[1])); sc != nil {
+			return sc.flags, true
 		}
-		flags = sc.flags
 	case "fcall", "fcall_ro":
-		f := s.scripts.functions.function(string(args[1]))
-		if f == nil {
-			return false
+		if f := s.scripts.functions.function(string(args[1])); f != nil {
+			return f.flags, true
 		}
-		flags = f.flags
-	default:
-		return false
 	}
-	return flags&flagEvalCompat == 0 && flags&(flagNoWrites|flagAllowOOM) == 0
+	return 0, false
 }
 
 // scriptOOM is the check of a command a script calls (Redis's
 // scriptVerifyOOM): a denyoom command is refused if the script started
 // out of memory and has not written yet (it cannot stop halfway).
 func (s *Server) scriptOOM(r *scriptRun, cmd *command) string {
-	if !cmd.denyOOM || r.wrote.Load() || s.evict.maxmemory.Load() <= 0 || !s.evict.oom.Load() {
+	if !cmd.denyOOM || r.wrote.Load() || s.activeMaxmemory() <= 0 || !s.evict.oom.Load() {
 		return ""
 	}
 	var flags scriptFlags
@@ -310,11 +314,20 @@ func (s *Server) performEvictions() evictResult {
 
 func poolKey(db int, key []byte) string { return strconv.Itoa(db) + ":" + string(key) }
 
+// activeMaxmemory is maxmemory as it applies now: none on a replica with
+// replica-ignore-maxmemory, whose master bounds the data.
+func (s *Server) activeMaxmemory() int64 {
+	if s.replica.Load() != nil && s.cfg.Bool("replica-ignore-maxmemory") {
+		return 0
+	}
+	return s.evict.maxmemory.Load()
+}
+
 // evictCycle is the cron's share of eviction (Redis's evictionTimeProc):
 // when commands stopped evicting at their time limit, or maxmemory was
 // lowered, it goes on for at most budget per cycle.
 func (s *Server) evictCycle(budget time.Duration) {
-	maxmem := s.evict.maxmemory.Load()
+	maxmem := s.activeMaxmemory()
 	if maxmem <= 0 || evictPolicy(s.evict.policy.Load()) == noEviction || s.store.UsedMemory() <= maxmem {
 		return
 	}

@@ -1,9 +1,37 @@
 package engine
 
-// Cairn serves its own data only: it sends snapshots to redis-cli --rdb
-// and replicas (replication.go) but never follows a master. REPLICAOF NO
-// ONE is what it already is; FAILOVER, which needs a replica, answers as
-// a Redis without one.
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cairndb/cairn/resp"
+)
+
+// REPLICAOF host port makes Cairn a replica of a Redis master (or of
+// another Cairn), as redis-server does: the handshake (PING, AUTH with
+// masterauth/masteruser, REPLCONF, PSYNC), a full resynchronization from
+// the master's RDB (spooled to a file in dir, then loaded in place of
+// every database), then the master's command stream applied by a master
+// client whose replies go nowhere, with REPLCONF ACK every second. A lost
+// link is retried once a second with PSYNC replid offset, so a master
+// that still has the backlog answers +CONTINUE and no data moves again.
+// While a replica, clients cannot write (replica-read-only), and ROLE and
+// INFO replication say what the link is doing. REPLICAOF NO ONE ends it;
+// the data stays.
+//
+// FAILOVER, which needs replicas of this server, answers as a Redis
+// without one.
 
 func init() {
 	register(
@@ -13,8 +41,42 @@ func init() {
 	)
 }
 
+// Link states, as ROLE names them.
+const (
+	linkConnect    = "connect"    // waiting to dial
+	linkConnecting = "connecting" // dialling
+	linkHandshake  = "handshake"  // PING, AUTH, REPLCONF, PSYNC
+	linkSync       = "sync"       // receiving the RDB
+	linkConnected  = "connected"  // applying the stream
+)
+
+// replicaLink follows one master until stopped.
+type replicaLink struct {
+	s          *Server
+	host       string
+	port       int
+	master     *Client // applies the stream; its replies are dropped
+	stop       chan struct{}
+	done       chan struct{}
+	state      atomic.Pointer[string]
+	offset     atomic.Int64 // replication offset applied; -1 before the first sync
+	lastIO     atomic.Int64 // unix ms of the last byte from the master
+	downSince  atomic.Int64 // unix s an established link went down; 0: none did
+	syncBytes  atomic.Int64 // RDB bytes expected (-1: EOF-marked) and read
+	syncRead   atomic.Int64
+	replid     string                 // the master's replication id (link goroutine only)
+	replidSeen atomic.Pointer[string] // the same, for INFO
+	mu         sync.Mutex
+	conn       net.Conn // the live connection, closed by stopLink
+}
+
 func cmdReplicaOf(x *Ctx) {
+	s := x.s
 	if eq(x.args[1], "no") && eq(x.args[2], "one") {
+		if l := s.replica.Swap(nil); l != nil {
+			l.stopLink(!x.shared)
+			s.log.Noticef("MASTER MODE enabled (user request from '%s')", s.clientInfoLine(x.c, time.Now()))
+		}
 		x.w.OK()
 		return
 	}
@@ -23,7 +85,478 @@ func cmdReplicaOf(x *Ctx) {
 		x.fail("ERR Invalid master port")
 		return
 	}
-	x.fail("ERR Cairn does not replicate from a master: move the data with --import of its RDB, or MIGRATE")
+	host := string(x.args[1])
+	if l := s.replica.Load(); l != nil && strings.EqualFold(l.host, host) && l.port == int(port) {
+		s.log.Noticef("REPLICAOF would result into synchronization with the master we are already connected with. No operation performed.")
+		x.w.Simple("OK Already connected to specified master")
+		return
+	}
+	s.startReplica(host, int(port), !x.shared)
+	s.log.Noticef("REPLICAOF %s:%d enabled (user request from '%s')", host, port, s.clientInfoLine(x.c, time.Now()))
+	x.w.OK()
+}
+
+// startReplica replaces any link with one to host:port. wait says whether
+// to wait for the old link to end, which a command run by EXEC must not:
+// it holds the lock the link may be waiting for.
+func (s *Server) startReplica(host string, port int, wait bool) {
+	l := &replicaLink{s: s, host: host, port: port, stop: make(chan struct{}), done: make(chan struct{})}
+	l.offset.Store(-1)
+	l.setState(linkConnect)
+	l.master = s.NewClient(masterConn{addr: net.JoinHostPort(host, strconv.Itoa(port))})
+	l.master.aclUser.Store(nil) // the master may run anything
+	l.master.authenticated = true
+	l.master.fromMaster.Store(true)
+	if old := s.replica.Swap(l); old != nil {
+		old.stopLink(wait)
+	}
+	go l.run()
+}
+
+// startReplicaOf follows the master the replicaof directive names, if
+// any; called once at start-up.
+func (s *Server) startReplicaOf() {
+	f := strings.Fields(s.cfg.String("replicaof"))
+	if len(f) == 2 && !strings.EqualFold(f[0], "no") {
+		if port, err := strconv.Atoi(f[1]); err == nil {
+			s.startReplica(f[0], port, true)
+		}
+	}
+}
+
+// stopLink ends the link and, if wait, waits for its goroutine; one that
+// is not waited for applies no command it has not started.
+func (l *replicaLink) stopLink(wait bool) {
+	close(l.stop)
+	l.mu.Lock()
+	if l.conn != nil {
+		l.conn.Close()
+	}
+	l.mu.Unlock()
+	if wait {
+		<-l.done
+	}
+}
+
+func (l *replicaLink) setReplid(id string) {
+	l.replid = id
+	l.replidSeen.Store(&id)
+}
+
+func (l *replicaLink) setState(st string) { l.state.Store(&st) }
+func (l *replicaLink) getState() string   { return *l.state.Load() }
+
+func (l *replicaLink) stopped() bool {
+	select {
+	case <-l.stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// run keeps a session with the master going until the link is stopped.
+func (l *replicaLink) run() {
+	defer close(l.done)
+	defer l.master.Close()
+	for !l.stopped() {
+		err := l.session()
+		if l.stopped() {
+			return
+		}
+		if l.getState() == linkConnected {
+			l.downSince.Store(time.Now().Unix())
+		}
+		l.setState(linkConnect)
+		l.s.log.Warningf("Connection with master %s:%d lost: %v", l.host, l.port, err)
+		select {
+		case <-l.stop:
+			return
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// replTimeout bounds every wait for the master (repl-timeout).
+func (l *replicaLink) replTimeout() time.Duration {
+	return time.Duration(max(l.s.cfg.Int("repl-timeout"), 1)) * time.Second
+}
+
+// session is one connection: handshake, sync, stream.
+func (l *replicaLink) session() error {
+	l.setState(linkConnecting)
+	conn, err := net.DialTimeout("tcp", net.JoinHostPort(l.host, strconv.Itoa(l.port)), l.replTimeout())
+	if err != nil {
+		return err
+	}
+	l.mu.Lock()
+	l.conn = conn
+	l.mu.Unlock()
+	defer conn.Close()
+	if l.stopped() { // stopLink ran before the connection was published
+		return errors.New("link stopped")
+	}
+	l.setState(linkHandshake)
+	l.s.log.Noticef("MASTER <-> REPLICA sync started")
+	br := bufio.NewReaderSize(conn, 64<<10)
+	full, err := l.handshake(conn, br)
+	if err != nil {
+		return err
+	}
+	if full {
+		if err := l.fullSync(conn, br); err != nil {
+			return err
+		}
+	}
+	l.setState(linkConnected)
+	l.lastIO.Store(time.Now().UnixMilli())
+	return l.stream(conn, br)
+}
+
+// call sends one command and reads its one-line reply.
+func (l *replicaLink) call(conn net.Conn, br *bufio.Reader, args ...string) (string, error) {
+	w := resp.NewWriter()
+	w.Array(len(args))
+	for _, a := range args {
+		w.BulkString(a)
+	}
+	conn.SetDeadline(time.Now().Add(l.replTimeout()))
+	if _, err := conn.Write(w.Bytes()); err != nil {
+		return "", err
+	}
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			return "", err
+		}
+		if line = strings.TrimRight(line, "\r\n"); line != "" { // newlines keep a slow master's link alive
+			return line, nil
+		}
+	}
+}
+
+// handshake authenticates and asks for the stream; it reports whether a
+// full resynchronization follows.
+func (l *replicaLink) handshake(conn net.Conn, br *bufio.Reader) (bool, error) {
+	s := l.s
+	reply, err := l.call(conn, br, "PING")
+	if err != nil {
+		return false, err
+	}
+	// A master that wants AUTH says so to PING; that is fine.
+	if reply[0] == '-' && !strings.HasPrefix(reply, "-NOAUTH") && !strings.HasPrefix(reply, "-NOPERM") && !strings.HasPrefix(reply, "-ERR operation not permitted") {
+		return false, fmt.Errorf("error reply to PING from master: '%s'", reply)
+	}
+	if pass := s.cfg.String("masterauth"); pass != "" {
+		args := []string{"AUTH", pass}
+		if user := s.cfg.String("masteruser"); user != "" {
+			args = []string{"AUTH", user, pass}
+		}
+		if reply, err = l.call(conn, br, args...); err != nil {
+			return false, err
+		}
+		if reply[0] == '-' {
+			return false, fmt.Errorf("unable to AUTH to MASTER: %s", reply)
+		}
+	}
+	if _, err = l.call(conn, br, "REPLCONF", "listening-port", strconv.FormatInt(s.cfg.Int("port"), 10)); err != nil {
+		return false, err
+	}
+	if _, err = l.call(conn, br, "REPLCONF", "capa", "eof", "capa", "psync2"); err != nil {
+		return false, err
+	}
+	replid, offset := "?", "-1"
+	if l.replid != "" && l.offset.Load() >= 0 {
+		replid, offset = l.replid, strconv.FormatInt(l.offset.Load()+1, 10)
+	}
+	if reply, err = l.call(conn, br, "PSYNC", replid, offset); err != nil {
+		return false, err
+	}
+	f := strings.Fields(reply)
+	switch {
+	case len(f) == 3 && f[0] == "+FULLRESYNC":
+		at, err := strconv.ParseInt(f[2], 10, 64)
+		if err != nil {
+			return false, fmt.Errorf("bad FULLRESYNC reply '%s'", reply)
+		}
+		s.log.Noticef("Full resync from master: %s:%d", f[1], at)
+		l.setReplid(f[1])
+		l.offset.Store(at)
+		return true, nil
+	case len(f) >= 1 && f[0] == "+CONTINUE":
+		if len(f) == 2 {
+			l.setReplid(f[1])
+		}
+		s.log.Noticef("Successful partial resynchronization with master.")
+		return false, nil
+	}
+	return false, fmt.Errorf("unexpected reply to PSYNC from master: %s", reply)
+}
+
+// fullSync receives the master's RDB into a file in dir, then loads it in
+// place of every database.
+func (l *replicaLink) fullSync(conn net.Conn, br *bufio.Reader) error {
+	l.setState(linkSync)
+	s := l.s
+	f, err := os.CreateTemp(filepath.Dir(s.rdbPath()), fmt.Sprintf("temp-%d-*.rdb", os.Getpid()))
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	if err := l.receivePayload(conn, br, f); err != nil {
+		return err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	s.log.Noticef("MASTER <-> REPLICA sync: Loading DB in memory")
+	return s.replaceDataset(l.master, bufio.NewReaderSize(f, 1<<20))
+}
+
+// receivePayload copies "$<len>\r\n<bytes>" or "$EOF:<mark>\r\n<bytes><mark>"
+// (diskless) into w.
+func (l *replicaLink) receivePayload(conn net.Conn, br *bufio.Reader, w io.Writer) error {
+	var head string
+	for head == "" { // newlines while the master prepares the RDB
+		conn.SetReadDeadline(time.Now().Add(l.replTimeout()))
+		line, err := br.ReadString('\n')
+		if err != nil {
+			return err
+		}
+		head = strings.TrimRight(line, "\r\n")
+		l.lastIO.Store(time.Now().UnixMilli())
+	}
+	if head[0] == '-' {
+		return fmt.Errorf("master aborted replication with an error: %s", head[1:])
+	}
+	if head[0] != '$' {
+		return fmt.Errorf("bad protocol from MASTER, the first byte is not '$' (we received '%s')", head)
+	}
+	l.syncRead.Store(0)
+	if mark, ok := strings.CutPrefix(head, "$EOF:"); ok && len(mark) == 40 {
+		l.syncBytes.Store(-1)
+		return l.copyUntilMark(conn, br, w, []byte(mark))
+	}
+	n, err := strconv.ParseInt(head[1:], 10, 64)
+	if err != nil || n < 0 {
+		return fmt.Errorf("bad RDB length from master: %s", head)
+	}
+	l.syncBytes.Store(n)
+	for n > 0 {
+		conn.SetReadDeadline(time.Now().Add(l.replTimeout()))
+		got, err := io.CopyN(w, br, min(n, 1<<20))
+		n -= got
+		l.syncRead.Add(got)
+		l.lastIO.Store(time.Now().UnixMilli())
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// copyUntilMark copies br to w up to the 40-byte end mark. Nothing follows
+// the mark until the replica's first ACK, so reading ahead is safe.
+func (l *replicaLink) copyUntilMark(conn net.Conn, br *bufio.Reader, w io.Writer, mark []byte) error {
+	var tail []byte // the last len(mark) bytes seen, not yet written
+	buf := make([]byte, 64<<10)
+	for {
+		conn.SetReadDeadline(time.Now().Add(l.replTimeout()))
+		n, err := br.Read(buf)
+		l.syncRead.Add(int64(n))
+		l.lastIO.Store(time.Now().UnixMilli())
+		tail = append(tail, buf[:n]...)
+		if bytes.HasSuffix(tail, mark) {
+			_, werr := w.Write(tail[:len(tail)-len(mark)])
+			return werr
+		}
+		if keep := len(mark); len(tail) > keep {
+			if _, werr := w.Write(tail[:len(tail)-keep]); werr != nil {
+				return werr
+			}
+			tail = append(tail[:0], tail[len(tail)-keep:]...)
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// stream applies the master's commands, counting their bytes into the
+// offset, and acknowledges it every second.
+func (l *replicaLink) stream(conn net.Conn, br *bufio.Reader) error {
+	var wmu sync.Mutex
+	ack := func() error {
+		wmu.Lock()
+		defer wmu.Unlock()
+		conn.SetWriteDeadline(time.Now().Add(l.replTimeout()))
+		_, err := conn.Write(fmt.Appendf(nil, "*3\r\n$8\r\nREPLCONF\r\n$3\r\nACK\r\n$%d\r\n%d\r\n",
+			len(strconv.FormatInt(l.offset.Load(), 10)), l.offset.Load()))
+		return err
+	}
+	if err := ack(); err != nil { // a diskless master sends nothing before it
+		return err
+	}
+	quit := make(chan struct{})
+	defer close(quit)
+	go func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-quit:
+				return
+			case <-t.C:
+				if ack() != nil {
+					conn.Close()
+					return
+				}
+			}
+		}
+	}()
+	rd := resp.NewReader(br)
+	rd.MaxBulk = 1 << 62
+	rd.MaxQuery = 1 << 62
+	// The offset covers committed commands only: the master client's
+	// pipeline batch commits at Flush.
+	var pending int64
+	commit := func() {
+		l.master.Flush()
+		l.offset.Add(pending)
+		pending = 0
+	}
+	for {
+		before := rd.Buffered()
+		args, err := rd.Next()
+		if err != nil {
+			return err
+		}
+		if args == nil {
+			commit()
+			conn.SetReadDeadline(time.Now().Add(l.replTimeout()))
+			if err := rd.Fill(); err != nil {
+				return err
+			}
+			l.lastIO.Store(time.Now().UnixMilli())
+			continue
+		}
+		if l.stopped() {
+			return errors.New("link stopped")
+		}
+		size := int64(before - rd.Buffered())
+		if len(args) == 3 && eq(args[0], "replconf") && eq(args[1], "getack") {
+			commit() // the ACK's offset is the one before GETACK
+			if err := ack(); err != nil {
+				return err
+			}
+		} else {
+			l.master.Exec(args, rd.Buffered() > 0)
+		}
+		pending += size
+	}
+}
+
+// replaceDataset loads an RDB in place of every database and function, as
+// a replica does after a full resynchronization. The flush and the
+// function changes go through the master client, so watchers, blocked
+// clients and tracking are told as for FLUSHALL; the load itself holds
+// every command off until the new data is in.
+func (s *Server) replaceDataset(master *Client, rd io.Reader) error {
+	master.Exec([][]byte{[]byte("FLUSHALL")}, false)
+	master.Exec([][]byte{[]byte("FUNCTION"), []byte("FLUSH")}, false)
+	master.Flush()
+	s.world.Lock()
+	st, err := ImportRDB(s.store, rd, ImportOptions{Replace: true, Config: s.cfg})
+	s.world.Unlock()
+	if err != nil {
+		return fmt.Errorf("loading the master's RDB: %w", err)
+	}
+	libs, err := s.store.FunctionLibraries()
+	if err != nil {
+		return err
+	}
+	for _, code := range libs { // compiled and linked as FUNCTION LOAD does
+		master.Exec([][]byte{[]byte("FUNCTION"), []byte("LOAD"), []byte("REPLACE"), []byte(code)}, false)
+	}
+	master.Flush()
+	s.log.Noticef("MASTER <-> REPLICA sync: Finished with success (%d keys)", st.Keys)
+	return nil
+}
+
+// info writes INFO replication's replica lines and returns the
+// replication id and offset the section ends with.
+func (l *replicaLink) info(b *strings.Builder) (string, int64) {
+	now := time.Now()
+	state := l.getState()
+	status, lastIO := "down", int64(-1)
+	if state == linkConnected {
+		status, lastIO = "up", (now.UnixMilli()-l.lastIO.Load())/1000
+	}
+	syncing := 0
+	if state == linkSync {
+		syncing = 1
+	}
+	offset := max(l.offset.Load(), 0)
+	fmt.Fprintf(b, "role:slave\r\nmaster_host:%s\r\nmaster_port:%d\r\nmaster_link_status:%s\r\nmaster_last_io_seconds_ago:%d\r\nmaster_sync_in_progress:%d\r\nslave_read_repl_offset:%d\r\nslave_repl_offset:%d\r\n",
+		l.host, l.port, status, lastIO, syncing, offset, offset)
+	if syncing == 1 {
+		total, read := l.syncBytes.Load(), l.syncRead.Load()
+		left, perc := int64(-1), 0.0
+		if total > 0 {
+			left, perc = total-read, float64(read)*100/float64(total)
+		}
+		fmt.Fprintf(b, "master_sync_total_bytes:%d\r\nmaster_sync_read_bytes:%d\r\nmaster_sync_left_bytes:%d\r\nmaster_sync_perc:%.2f\r\nmaster_sync_last_io_seconds_ago:%d\r\n",
+			total, read, left, perc, (now.UnixMilli()-l.lastIO.Load())/1000)
+	}
+	if state != linkConnected {
+		down := int64(-1)
+		if t := l.downSince.Load(); t != 0 {
+			down = now.Unix() - t
+		}
+		fmt.Fprintf(b, "master_link_down_since_seconds:%d\r\n", down)
+	}
+	fmt.Fprintf(b, "slave_priority:%d\r\nslave_read_only:%d\r\nreplica_announced:%d\r\n",
+		l.s.cfg.Int("replica-priority"), boolInt(l.s.cfg.Bool("replica-read-only")), boolInt(l.s.cfg.Bool("replica-announced")))
+	replid := l.s.runID
+	if id := l.replidSeen.Load(); id != nil {
+		replid = *id
+	}
+	return replid, offset
+}
+
+// masterConn is the master client's side of the link: its replies are
+// not sent (the ACKs are written by the link itself).
+type masterConn struct{ addr string }
+
+func (m masterConn) Write(p []byte) (int, error)           { return len(p), nil }
+func (m masterConn) Close() error                          { return nil }
+func (m masterConn) RemoteAddr() string                    { return m.addr }
+func (m masterConn) LocalAddr() string                     { return "" }
+func (m masterConn) FD() int                               { return -1 }
+func (m masterConn) WatchClose() (<-chan struct{}, func()) { return nil, func() {} }
+
+// readOnlyRefusal is Redis's answer to a write sent to a read-only
+// replica by anyone but its master: write commands, EXEC of a transaction
+// with writes, and scripts that may write (a shebang or function without
+// no-writes).
+func (c *Client) readOnlyRefusal(cmd *command, args [][]byte) string {
+	if !c.readOnlyReplica() {
+		return ""
+	}
+	if cmd.write || cmd.name == "exec" && c.multi != nil && c.multi.hasWrites() || c.s.scriptMayWrite(cmd, args) {
+		return errReadOnlyReplica
+	}
+	return ""
+}
+
+const errReadOnlyReplica = "READONLY You can't write against a read only replica."
+
+// readOnlyReplica is whether this client's writes are refused: the server
+// follows a master with replica-read-only, and the client is not that
+// master.
+func (c *Client) readOnlyReplica() bool {
+	return !c.fromMaster.Load() && c.s.replica.Load() != nil && c.s.cfg.Bool("replica-read-only")
 }
 
 func cmdFailover(x *Ctx) {

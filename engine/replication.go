@@ -30,7 +30,8 @@ import (
 // consistent snapshot — a way to migrate to Redis — and then, since it
 // asks again as soon as the link drops, an error for replicaPause (it
 // retries once a second). ROLE and INFO replication say "master" with no
-// replica online; WAIT answers 0, as a Redis master without replicas.
+// replica online (or describe the link to Cairn's own master,
+// replicaof.go); WAIT answers 0, as a Redis master without replicas.
 //
 // The snapshot is spooled to a temporary file in dir first (Redis's
 // disk-based sync), newlines keep the link alive meanwhile, then the file
@@ -72,10 +73,23 @@ func cmdWait(x *Ctx) {
 	x.block(nil, time.Duration(ms)*time.Millisecond, func(*Ctx) bool { return false }, func(w *resp.Writer) { w.Int(0) })
 }
 
-// cmdRole is ROLE: always a master at offset 0, with no replica online
-// (a replica being sent a snapshot is not in sync, so Redis would not
-// list it either).
+// cmdRole is ROLE: a replica's link (replicaof.go), or a master at offset
+// 0 with no replica online (a replica being sent a snapshot is not in
+// sync, so Redis would not list it either).
 func cmdRole(x *Ctx) {
+	if l := x.s.replica.Load(); l != nil {
+		x.w.Array(5)
+		x.w.BulkString("slave")
+		x.w.BulkString(l.host)
+		x.w.Int(int64(l.port))
+		state, offset := l.getState(), int64(-1)
+		if state == linkConnected {
+			offset = l.offset.Load()
+		}
+		x.w.BulkString(state)
+		x.w.Int(offset)
+		return
+	}
 	x.w.Array(3)
 	x.w.BulkString("master")
 	x.w.Int(0)
@@ -382,8 +396,8 @@ func (w replWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// infoReplication is INFO's replication section: always a master, with the
-// replicas being sent a snapshot right now.
+// infoReplication is INFO's replication section: a master with the
+// replicas being sent a snapshot right now, or a replica's link.
 func (s *Server) infoReplication(b *strings.Builder) {
 	s.repl.mu.Lock()
 	ids := make([]uint64, 0, len(s.repl.replicas))
@@ -397,11 +411,17 @@ func (s *Server) infoReplication(b *strings.Builder) {
 		lines = append(lines, fmt.Sprintf("slave%d:ip=%s,port=%d,state=%s,offset=0,lag=0\r\n", i, r.ip, r.port, r.state))
 	}
 	s.repl.mu.Unlock()
-	fmt.Fprintf(b, "role:master\r\nconnected_slaves:%d\r\n", len(lines))
+	replid, offset := s.runID, int64(0)
+	if l := s.replica.Load(); l != nil {
+		replid, offset = l.info(b)
+	} else {
+		b.WriteString("role:master\r\n")
+	}
+	fmt.Fprintf(b, "connected_slaves:%d\r\n", len(lines))
 	for _, l := range lines {
 		b.WriteString(l)
 	}
 	fmt.Fprintf(b, "master_failover_state:no-failover\r\n")
-	fmt.Fprintf(b, "master_replid:%s\r\nmaster_replid2:0000000000000000000000000000000000000000\r\n", s.runID)
-	fmt.Fprintf(b, "master_repl_offset:0\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:0\r\nrepl_backlog_size:%d\r\nrepl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n", s.cfg.Int("repl-backlog-size"))
+	fmt.Fprintf(b, "master_replid:%s\r\nmaster_replid2:0000000000000000000000000000000000000000\r\n", replid)
+	fmt.Fprintf(b, "master_repl_offset:%d\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:0\r\nrepl_backlog_size:%d\r\nrepl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n", offset, s.cfg.Int("repl-backlog-size"))
 }

@@ -181,6 +181,9 @@ func (r *scriptRun) exec(args [][]byte) ([]byte, string) {
 	if r.readOnly && (cmd.write || mayReplicate[cmd.name]) {
 		return nil, "Write commands are not allowed from read-only scripts."
 	}
+	if cmd.write && x.c.readOnlyReplica() {
+		return nil, "-" + errReadOnlyReplica
+	}
 	if msg := s.disk.refusal.Load(); msg != nil && cmd.write {
 		return nil, "-" + *msg
 	}

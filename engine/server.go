@@ -71,10 +71,11 @@ type Server struct {
 
 	configFile      string
 	dataDir         string
-	lastSave        atomic.Int64 // unix seconds of the last save
-	persist         persistence  // RDB saves (rdbsave.go)
-	repl            replState    // SYNC/PSYNC snapshots (replication.go)
-	aof             aofRewrite   // BGREWRITEAOF compactions (aofrewrite.go)
+	lastSave        atomic.Int64                // unix seconds of the last save
+	persist         persistence                 // RDB saves (rdbsave.go)
+	repl            replState                   // SYNC/PSYNC snapshots (replication.go)
+	replica         atomic.Pointer[replicaLink] // REPLICAOF's link to a master (replicaof.go)
+	aof             aofRewrite                  // BGREWRITEAOF compactions (aofrewrite.go)
 	peakMemory      atomic.Int64
 	expireCycleTime atomic.Int64 // microseconds spent in active expiry
 	opsRate         opsMeter
@@ -207,10 +208,14 @@ func (s *Server) Start() {
 	go s.watchDisk() // diskguard.go
 	s.bg.Add(1)
 	go s.saveCron()
+	s.startReplicaOf()
 }
 
 // Stop ends the background cycles.
 func (s *Server) Stop() {
+	if l := s.replica.Swap(nil); l != nil {
+		l.stopLink(true)
+	}
 	close(s.quit)
 	s.bg.Wait()
 }

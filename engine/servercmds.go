@@ -200,6 +200,9 @@ func (s *Server) clientInfoLine(c *Client, now time.Time) string {
 // flagString is CLIENT LIST's flags field.
 func (c *Client) flagString() string {
 	var f strings.Builder
+	if c.fromMaster.Load() {
+		f.WriteByte('M')
+	}
 	if c.subscribed() {
 		f.WriteByte('P')
 	}

@@ -1,0 +1,152 @@
+package engine_test
+
+import (
+	"net"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cairndb/cairn/cairntest"
+)
+
+// Cairn and a real redis-server both replicate the same Redis master:
+// after the full sync, while the stream flows, across a dropped link
+// (partial resync) and after REPLICAOF NO ONE, the same reads must give
+// the same replies on both replicas.
+func TestReplicaOfRedisMaster(t *testing.T) {
+	master := cairntest.StartRedis(t, "--repl-diskless-sync-delay", "0")
+	mc := cairntest.Dial(t, master.Addr)
+	host, port, _ := net.SplitHostPort(master.Addr)
+	for _, cmd := range [][]string{
+		{"SET", "s", "v"}, {"SET", "ttl", "v", "EX", "1000"}, {"RPUSH", "l", "a", "b", "c"},
+		{"HSET", "h", "f", "v", "g", "w"}, {"ZADD", "z", "1", "a", "2.5", "b"}, {"SADD", "st", "x", "y", "1"},
+		{"XADD", "x", "1-1", "f", "v"}, {"SELECT", "3"}, {"SET", "d3", "in three"}, {"SELECT", "0"},
+		{"FUNCTION", "LOAD", "#!lua name=lib\nredis.register_function('one', function() return 1 end)"},
+	} {
+		if r := mc.Do(cmd...); strings.HasPrefix(r, "-") {
+			t.Fatalf("%v on the master: %q", cmd, r)
+		}
+	}
+
+	cairn := cairntest.Dial(t, cairntest.StartCairn(t).Addr)
+	redis := cairntest.Dial(t, cairntest.StartRedis(t).Addr)
+	if r := cairn.Do("SET", "local", "gone after the sync"); r != "+OK\r\n" {
+		t.Fatalf("SET before REPLICAOF: %q", r)
+	}
+	replicas := []*cairntest.Conn{cairn, redis}
+	same := func(args ...string) {
+		t.Helper()
+		want := redis.Do(args...)
+		if got := cairn.Do(args...); got != want {
+			t.Errorf("%v: Cairn %q, Redis %q", args, got, want)
+		}
+	}
+	reads := func() {
+		t.Helper()
+		same("GET", "s")
+		same("LRANGE", "l", "0", "-1")
+		same("HGETALL", "h")
+		same("ZRANGE", "z", "0", "-1", "WITHSCORES")
+		same("SORT", "st", "ALPHA")
+		same("XRANGE", "x", "-", "+")
+		same("EXISTS", "local")
+		same("GET", "counter")
+		same("FCALL", "one", "0")
+		same("DBSIZE")
+		same("SELECT", "3")
+		same("GET", "d3")
+		same("LRANGE", "l3", "0", "-1")
+		same("SELECT", "0")
+		for _, c := range replicas {
+			if r := c.Do("TTL", "ttl"); !regexp.MustCompile(`^:(99\d|1000)\r\n$`).MatchString(r) {
+				t.Errorf("TTL on a replica: %q", r)
+			}
+		}
+	}
+	same("REPLICAOF", host, port)
+	same("REPLICAOF", host, port) // already following that master
+	synced(t, mc, replicas)
+	reads()
+	same("ROLE")
+
+	// The stream: plain writes, a transaction, a script, other databases.
+	for _, cmd := range [][]string{
+		{"INCR", "counter"}, {"INCRBY", "counter", "41"}, {"DEL", "s"}, {"MULTI"}, {"RPUSH", "l", "d"}, {"HSET", "h", "f", "changed"}, {"EXEC"},
+		{"EVAL", "redis.call('zadd', KEYS[1], 7, 'c') return 1", "1", "z"}, {"SELECT", "3"}, {"RPUSH", "l3", "p", "q"}, {"SELECT", "0"},
+	} {
+		mc.Do(cmd...)
+	}
+	synced(t, mc, replicas)
+	reads()
+	same("ROLE")
+	same("SET", "mine", "1") // READONLY
+	same("DEL", "l")
+	same("EVAL", "return redis.call('set', KEYS[1], 'v')", "1", "k")
+	same("EVAL", "#!lua flags=no-writes\nreturn redis.call('get', KEYS[1])", "1", "counter")
+	same("EVAL", "#!lua\nreturn 1", "0")
+	same("MULTI")
+	same("SET", "a", "b")
+	same("EXEC")
+
+	// A dropped link comes back with PSYNC and continues from its offset.
+	mc.Do("CLIENT", "KILL", "TYPE", "replica")
+	mc.Do("SET", "s", "after the drop")
+	synced(t, mc, replicas)
+	reads()
+	if info := mc.Do("INFO", "stats"); !strings.Contains(info, "sync_partial_ok:2\r\n") || !strings.Contains(info, "sync_full:2\r\n") {
+		t.Errorf("the master's sync counters: want 2 full syncs and 2 partial ones:\n%s", info)
+	}
+
+	same("REPLICAOF", "NO", "ONE")
+	same("SET", "mine", "1")
+	same("GET", "mine")
+	mc.Do("SET", "s", "not followed any more")
+	time.Sleep(200 * time.Millisecond)
+	same("GET", "s")
+}
+
+// synced waits until every replica's link is up at the master's offset.
+func synced(t *testing.T, master *cairntest.Conn, replicas []*cairntest.Conn) {
+	t.Helper()
+	offsetRe := regexp.MustCompile(`master_repl_offset:(\d+)`)
+	want := offsetRe.FindStringSubmatch(master.Do("INFO", "replication"))[1]
+	deadline := time.Now().Add(15 * time.Second)
+	for _, r := range replicas {
+		for {
+			info := r.Do("INFO", "replication")
+			if strings.Contains(info, "master_link_status:up\r\n") && strings.Contains(info, "slave_repl_offset:"+want+"\r\n") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("a replica did not reach the master's offset %s:\n%s", want, info)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+}
+
+// The replicaof directive starts the link at start-up (here to a master
+// with a password and disk-based sync, whose RDB comes with its length),
+// and REPLICAOF NO ONE run by EXEC ends it (without waiting for the link,
+// which may be waiting for EXEC's lock).
+func TestReplicaOfDirectiveAndExec(t *testing.T) {
+	master := cairntest.StartRedis(t, "--repl-diskless-sync", "no", "--enable-debug-command", "yes")
+	mc := cairntest.Dial(t, master.Addr)
+	mc.Do("CONFIG", "SET", "requirepass", "pw")
+	mc.Do("DEBUG", "POPULATE", "20000", "key", "100")
+	mc.Do("SET", "k", "from the master")
+	host, port, _ := net.SplitHostPort(master.Addr)
+	cairn := cairntest.Dial(t, cairntest.StartCairn(t, "--replicaof", host, port, "--masterauth", "pw").Addr)
+	redis := cairntest.Dial(t, cairntest.StartRedis(t, "--replicaof", host, port, "--masterauth", "pw").Addr)
+	synced(t, mc, []*cairntest.Conn{cairn, redis})
+	for _, cmd := range [][]string{{"DBSIZE"}, {"GET", "key:12345"}, {"GET", "k"}, {"MULTI"}, {"SET", "k", "mine"}, {"EXEC"}, {"MULTI"}, {"REPLICAOF", "NO", "ONE"}, {"EXEC"}, {"SET", "k", "mine"}, {"GET", "k"}, {"ROLE"}} {
+		want := redis.Do(cmd...)
+		if cmd[0] == "ROLE" { // a former replica's offset and id are its own
+			want = regexp.MustCompile(`:\d+\r\n`).ReplaceAllString(want, ":0\r\n")
+		}
+		if got := cairn.Do(cmd...); got != want {
+			t.Errorf("%v: Cairn %q, Redis %q", cmd, got, want)
+		}
+	}
+}
