@@ -48,11 +48,21 @@ type luaFunction struct {
 const libraryLoadTimeout = 500 * time.Millisecond
 
 func newFunctionRegistry(e *scriptEngine) *functionRegistry {
-	fr := &functionRegistry{e: e, libraries: make(map[string]*functionLibrary), functions: make(map[string]*luaFunction)}
+	fr := &functionRegistry{e: e}
+	fr.loadStored()
+	return fr
+}
+
+// loadStored replaces the registry's libraries with the stored ones,
+// compiled (at start-up, and after a replica's full sync replaced them).
+// A library that fails is logged and left out.
+func (fr *functionRegistry) loadStored() {
+	e := fr.e
+	fr.clear()
 	stored, err := e.s.store.FunctionLibraries()
 	if err != nil {
 		e.s.log.Warningf("Failed loading the function libraries: %v", err)
-		return fr
+		return
 	}
 	names := make([]string, 0, len(stored))
 	for name := range stored {
@@ -68,7 +78,6 @@ func newFunctionRegistry(e *scriptEngine) *functionRegistry {
 			e.s.log.Warningf("Failed loading the function library '%s': %s", name, reject)
 		}
 	}
-	return fr
 }
 
 // functionVM returns the functions' Lua state, creating it on first use.

@@ -26,6 +26,14 @@ type ImportOptions struct {
 	// Replace makes the file's databases take the place of the live ones;
 	// otherwise its keys are added, replacing keys of the same name.
 	Replace bool
+	// All makes the file the whole dataset, as a replica's full sync does:
+	// databases it has no keys for are emptied and its function libraries
+	// replace the stored ones. It implies Replace.
+	All bool
+	// Publish, if set, runs the step that makes the loaded data live (the
+	// load itself changes nothing visible): the caller can hold locks
+	// around it and react to it.
+	Publish func(publish func() error) error
 	// Config is the server's configuration: its *-max-* settings decide
 	// the encodings of what is loaded, as Redis converts what it loads.
 	Config Config
@@ -50,14 +58,29 @@ func ImportRDB(store *storage.Store, r io.Reader, o ImportOptions) (ImportStats,
 		return im.stats, errors.Join(err, l.Abort())
 	}
 	im.stats.Bytes = dec.Offset()
-	if err := l.Publish(o.Replace); err != nil {
-		return im.stats, err
+	mode := storage.Merge
+	switch {
+	case o.All:
+		mode = storage.ReplaceAll
+	case o.Replace:
+		mode = storage.Replace
 	}
-	if err := storeFunctionLibraries(store, im.functions); err != nil {
-		return im.stats, fmt.Errorf("function libraries: %w", err)
+	publish := func() error {
+		if err := l.Publish(mode); err != nil {
+			return err
+		}
+		if err := storeFunctionLibraries(store, im.functions, o.All); err != nil {
+			return fmt.Errorf("function libraries: %w", err)
+		}
+		return nil
+	}
+	if o.Publish != nil {
+		err = o.Publish(publish)
+	} else {
+		err = publish()
 	}
 	im.stats.Functions = int64(len(im.functions))
-	return im.stats, nil
+	return im.stats, err
 }
 
 // importer is the decoder's handler for imports.

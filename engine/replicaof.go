@@ -21,11 +21,14 @@ import (
 // REPLICAOF host port makes Cairn a replica of a Redis master (or of
 // another Cairn), as redis-server does: the handshake (PING, AUTH with
 // masterauth/masteruser, REPLCONF, PSYNC), a full resynchronization from
-// the master's RDB (spooled to a file in dir, then loaded in place of
-// every database), then the master's command stream applied by a master
-// client whose replies go nowhere, with REPLCONF ACK every second. A lost
-// link is retried once a second with PSYNC replid offset, so a master
-// that still has the backlog answers +CONTINUE and no data moves again.
+// the master's RDB (spooled to a file in dir, staged while clients read
+// the old data, then swapped in for every database at once; a file that
+// does not load changes nothing), then the master's command stream
+// applied by a master client whose replies go nowhere, with REPLCONF ACK
+// every second. A lost link is retried once a second with PSYNC replid
+// offset, so a master that still has the backlog answers +CONTINUE and
+// no data moves again. A restarted Cairn syncs in full: the offset is not
+// kept on disk.
 // While a replica, clients cannot write (replica-read-only), and ROLE and
 // INFO replication say what the link is doing. REPLICAOF NO ONE ends it;
 // the data stays.
@@ -311,7 +314,7 @@ func (l *replicaLink) fullSync(conn net.Conn, br *bufio.Reader) error {
 		return err
 	}
 	s.log.Noticef("MASTER <-> REPLICA sync: Loading DB in memory")
-	return s.replaceDataset(l.master, bufio.NewReaderSize(f, 1<<20))
+	return s.replaceDataset(bufio.NewReaderSize(f, 1<<20))
 }
 
 // receivePayload copies "$<len>\r\n<bytes>" or "$EOF:<mark>\r\n<bytes><mark>"
@@ -457,29 +460,35 @@ func (l *replicaLink) stream(conn net.Conn, br *bufio.Reader) error {
 	}
 }
 
-// replaceDataset loads an RDB in place of every database and function, as
-// a replica does after a full resynchronization. The flush and the
-// function changes go through the master client, so watchers, blocked
-// clients and tracking are told as for FLUSHALL; the load itself holds
-// every command off until the new data is in.
-func (s *Server) replaceDataset(master *Client, rd io.Reader) error {
-	master.Exec([][]byte{[]byte("FLUSHALL")}, false)
-	master.Exec([][]byte{[]byte("FUNCTION"), []byte("FLUSH")}, false)
-	master.Flush()
-	s.world.Lock()
-	st, err := ImportRDB(s.store, rd, ImportOptions{Replace: true, Config: s.cfg})
-	s.world.Unlock()
+// replaceDataset loads an RDB as the whole dataset and function set, as
+// a replica does after a full resynchronization. Clients go on reading the
+// old data while the file is staged; the switch is one step with every
+// command held off, after which watchers, blocked clients and tracking
+// are told as for FLUSHALL (every watched key counts as touched). A file
+// that fails to load changes nothing.
+func (s *Server) replaceDataset(rd io.Reader) error {
+	var ready []keyRef
+	st, err := ImportRDB(s.store, rd, ImportOptions{All: true, Config: s.cfg, Publish: func(publish func() error) error {
+		s.world.Lock()
+		defer s.world.Unlock()
+		if err := publish(); err != nil {
+			return err
+		}
+		s.scripts.functions.loadStored()
+		s.watches.touchAll()
+		all := make([]int, s.conf().databases)
+		for i := range all {
+			all[i] = i
+		}
+		ready = s.blocking.keysIn(all...) // XREADGROUP waiters fail
+		s.invalidateAll()
+		return nil
+	}})
 	if err != nil {
 		return fmt.Errorf("loading the master's RDB: %w", err)
 	}
-	libs, err := s.store.FunctionLibraries()
-	if err != nil {
-		return err
-	}
-	for _, code := range libs { // compiled and linked as FUNCTION LOAD does
-		master.Exec([][]byte{[]byte("FUNCTION"), []byte("LOAD"), []byte("REPLACE"), []byte(code)}, false)
-	}
-	master.Flush()
+	s.stats.dirty.Add(1)
+	s.blocking.signal(s, ready)
 	s.log.Noticef("MASTER <-> REPLICA sync: Finished with success (%d keys)", st.Keys)
 	return nil
 }

@@ -1,8 +1,11 @@
 package engine_test
 
 import (
+	"bufio"
+	"fmt"
 	"net"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -31,8 +34,10 @@ func TestReplicaOfRedisMaster(t *testing.T) {
 
 	cairn := cairntest.Dial(t, cairntest.StartCairn(t).Addr)
 	redis := cairntest.Dial(t, cairntest.StartRedis(t).Addr)
-	if r := cairn.Do("SET", "local", "gone after the sync"); r != "+OK\r\n" {
-		t.Fatalf("SET before REPLICAOF: %q", r)
+	for _, cmd := range [][]string{{"SET", "local", "gone after the sync"}, {"SELECT", "7"}, {"SET", "in7", "gone too"}, {"SELECT", "0"}} {
+		if r := cairn.Do(cmd...); r != "+OK\r\n" {
+			t.Fatalf("%v before REPLICAOF: %q", cmd, r)
+		}
 	}
 	replicas := []*cairntest.Conn{cairn, redis}
 	same := func(args ...string) {
@@ -57,6 +62,8 @@ func TestReplicaOfRedisMaster(t *testing.T) {
 		same("SELECT", "3")
 		same("GET", "d3")
 		same("LRANGE", "l3", "0", "-1")
+		same("SELECT", "7")
+		same("DBSIZE")
 		same("SELECT", "0")
 		for _, c := range replicas {
 			if r := c.Do("TTL", "ttl"); !regexp.MustCompile(`^:(99\d|1000)\r\n$`).MatchString(r) {
@@ -81,6 +88,7 @@ func TestReplicaOfRedisMaster(t *testing.T) {
 	reads()
 	same("ROLE")
 	same("SET", "mine", "1") // READONLY
+	same("WAIT", "0", "0")
 	same("DEL", "l")
 	same("EVAL", "return redis.call('set', KEYS[1], 'v')", "1", "k")
 	same("EVAL", "#!lua flags=no-writes\nreturn redis.call('get', KEYS[1])", "1", "counter")
@@ -88,6 +96,9 @@ func TestReplicaOfRedisMaster(t *testing.T) {
 	same("MULTI")
 	same("SET", "a", "b")
 	same("EXEC")
+	same("CONFIG", "SET", "replica-read-only", "no") // local writes, kept across a partial resync
+	same("SET", "local", "written on the replica")
+	same("CONFIG", "SET", "replica-read-only", "yes")
 
 	// A dropped link comes back with PSYNC and continues from its offset.
 	mc.Do("CLIENT", "KILL", "TYPE", "replica")
@@ -148,5 +159,68 @@ func TestReplicaOfDirectiveAndExec(t *testing.T) {
 		if got := cairn.Do(cmd...); got != want {
 			t.Errorf("%v: Cairn %q, Redis %q", cmd, got, want)
 		}
+	}
+}
+
+// A master whose RDB does not load leaves the replica's data as it was:
+// the file is staged and only a complete load replaces the dataset.
+func TestReplicaOfBadPayloadKeepsData(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() { // a master that answers the handshake, then sends garbage
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				rd := bufio.NewReader(conn)
+				for {
+					line, err := rd.ReadString('\n')
+					if err != nil {
+						return
+					}
+					if !strings.HasPrefix(line, "*") {
+						continue
+					}
+					n, _ := strconv.Atoi(strings.TrimSpace(line[1:]))
+					var args []string
+					for i := 0; i < n; i++ {
+						rd.ReadString('\n')
+						arg, _ := rd.ReadString('\n')
+						args = append(args, strings.TrimSpace(arg))
+					}
+					switch strings.ToUpper(args[0]) {
+					case "PING":
+						conn.Write([]byte("+PONG\r\n"))
+					case "PSYNC":
+						payload := "REDIS0011 this is not an RDB file"
+						fmt.Fprintf(conn, "+FULLRESYNC %s 0\r\n$%d\r\n%s", strings.Repeat("a", 40), len(payload), payload)
+					default:
+						conn.Write([]byte("+OK\r\n"))
+					}
+				}
+			}()
+		}
+	}()
+	c := cairntest.Dial(t, cairntest.StartCairn(t).Addr)
+	c.Do("SET", "k", "kept")
+	host, port, _ := net.SplitHostPort(l.Addr().String())
+	if r := c.Do("REPLICAOF", host, port); r != "+OK\r\n" {
+		t.Fatalf("REPLICAOF: %q", r)
+	}
+	time.Sleep(1500 * time.Millisecond) // a load attempt, a retry
+	if r := c.Do("GET", "k"); r != "$4\r\nkept\r\n" {
+		t.Errorf("GET k after a failed sync: %q", r)
+	}
+	if info := c.Do("INFO", "replication"); !strings.Contains(info, "master_link_status:down\r\n") {
+		t.Errorf("INFO replication after a failed sync:\n%s", info)
+	}
+	if r := c.Do("REPLICAOF", "NO", "ONE"); r != "+OK\r\n" {
+		t.Fatalf("REPLICAOF NO ONE: %q", r)
 	}
 }

@@ -50,8 +50,13 @@ func init() {
 // cmdWait is WAIT numreplicas timeout. No replica ever acknowledges
 // writes, so like a Redis master without replicas it answers 0 at once
 // when 0 replicas are asked for (or inside MULTI), else after the timeout
-// in milliseconds (0: never, until CLIENT UNBLOCK or a disconnect).
+// in milliseconds (0: never, until CLIENT UNBLOCK or a disconnect). A
+// replica refuses it, as Redis does.
 func cmdWait(x *Ctx) {
+	if x.s.replica.Load() != nil {
+		x.fail("ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.")
+		return
+	}
 	n, ok := parseInt(x.args[1])
 	if !ok {
 		x.fail("ERR value is not an integer or out of range")

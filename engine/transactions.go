@@ -178,6 +178,18 @@ func (r *watchRegistry) touch(mods []keyRef) {
 	r.mu.Unlock()
 }
 
+// touchAll marks every watcher: a replica's full sync replaced the whole
+// dataset.
+func (r *watchRegistry) touchAll() {
+	r.mu.Lock()
+	for _, clients := range r.keys {
+		for c := range clients {
+			c.watchDirty.Store(true)
+		}
+	}
+	r.mu.Unlock()
+}
+
 // touchDB marks watchers of keys in db that exist in db or in other (-1:
 // none), as Redis does for FLUSHDB, FLUSHALL and SWAPDB. It runs before the
 // databases change.

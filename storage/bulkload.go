@@ -193,12 +193,24 @@ func (l *Loader) Abort() error {
 	return nil
 }
 
+// PublishMode says how Publish makes a load live.
+type PublishMode int
+
+const (
+	// Merge moves the loaded keys into the live databases, replacing keys
+	// of the same name.
+	Merge PublishMode = iota
+	// Replace makes each loaded database take the place of the live one,
+	// all in one atomic step (the old ones are reclaimed).
+	Replace
+	// ReplaceAll is Replace, and in the same step the databases the load
+	// has no keys for are emptied: the load becomes the whole dataset.
+	ReplaceAll
+)
+
 // Publish makes the loaded keys live, or aborts the load if a key came
-// twice. With replace, each loaded database
-// takes the place of the live one in one atomic step (the old one is
-// reclaimed); otherwise the loaded keys are moved into the live databases,
-// replacing keys of the same name.
-func (l *Loader) Publish(replace bool) error {
+// twice.
+func (l *Loader) Publish(mode PublishMode) error {
 	if err := l.commit(pebble.Sync); err != nil {
 		return err
 	}
@@ -209,8 +221,8 @@ func (l *Loader) Publish(replace bool) error {
 			return errors.Join(err, l.Abort())
 		}
 	}
-	if replace {
-		return l.adopt()
+	if mode != Merge {
+		return l.adopt(mode == ReplaceAll)
 	}
 	for db, phys := range l.staged {
 		if err := l.merge(db, phys); err != nil {
@@ -241,17 +253,29 @@ func (l *Loader) checkKeys(db int, phys uint32) error {
 	return nil
 }
 
-func (l *Loader) adopt() error {
+// adopt makes the staged databases live; all also replaces the others
+// with new empty ones, as FlushDBs does.
+func (l *Loader) adopt(all bool) error {
 	s := l.s
 	s.mapMu.Lock()
 	defer s.mapMu.Unlock()
 	dbs := append([]uint32(nil), *s.dbs.Load()...)
 	b := s.db.NewBatch()
-	var old []uint32
-	for db, phys := range l.staged {
+	var old, emptied []uint32
+	for db := range dbs {
+		phys, staged := l.staged[db]
+		if !staged && !all {
+			continue
+		}
 		old = append(old, dbs[db])
 		b.Set(systemKey(reclaimName(dbs[db])), nil, nil)
-		b.Delete(systemKey(stagingName(phys)), nil)
+		if staged {
+			b.Delete(systemKey(stagingName(phys)), nil)
+		} else {
+			phys = s.nextDB
+			s.nextDB++
+			emptied = append(emptied, phys)
+		}
 		dbs[db] = phys
 	}
 	s.writeMapping(b, dbs)
@@ -259,6 +283,9 @@ func (l *Loader) adopt() error {
 		return err
 	}
 	s.dbs.Store(&dbs)
+	for _, p := range emptied {
+		s.filter.cover(p)
+	}
 	for _, p := range old {
 		s.cache.dropDB(p)
 	}
