@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"bufio"
 	"fmt"
+	"os"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -145,6 +147,8 @@ func cmdDebug(x *Ctx) {
 			m.OID, x.s.encodingOf(m), memoryUsage(x.args[2], m), (time.Now().Unix()-idle)&(1<<24-1), idle))
 	case sub == "populate" && len(x.args) >= 3 && len(x.args) <= 5:
 		debugPopulate(x)
+	case sub == "reload":
+		debugReload(x)
 	case sub == "set-active-expire" && len(x.args) == 3:
 		on, ok := parseInt(x.args[2])
 		if !ok {
@@ -174,6 +178,68 @@ func cmdDebug(x *Ctx) {
 	default:
 		x.failf("ERR unknown subcommand or wrong number of arguments for '%s'. Try DEBUG HELP.", x.args[1])
 	}
+}
+
+// debugReload is DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save the RDB,
+// then load it back in place of the dataset (or, with NOFLUSH, into it,
+// a key of the same name replaced, as MERGE asks), as a restart of Redis
+// would, encodings converted as Redis converts what it loads. Every
+// other command waits meanwhile, so no write falls between the save and
+// the load.
+func debugReload(x *Ctx) {
+	flush, save := true, true
+	for _, opt := range x.args[2:] {
+		switch {
+		case eq(opt, "merge"): // duplicates are always replaced
+		case eq(opt, "noflush"):
+			flush = false
+		case eq(opt, "nosave"):
+			save = false
+		default:
+			x.fail("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")
+			return
+		}
+	}
+	s := x.s
+	if x.shared {
+		// EXEC's and scripts' writes are not committed yet: the dataset
+		// cannot be saved and replaced under them.
+		x.fail("ERR DEBUG RELOAD is not supported inside MULTI/EXEC or scripts")
+		return
+	}
+	s.world.Lock()
+	defer s.world.Unlock()
+	if save {
+		if err := s.saveNow(s.store.Snapshot); err != nil {
+			x.fail("ERR")
+			return
+		}
+	}
+	f, err := os.Open(s.rdbPath())
+	if err != nil {
+		x.fail("ERR Error trying to load the RDB dump")
+		return
+	}
+	defer f.Close()
+	rd := bufio.NewReaderSize(f, 1<<20)
+	if flush {
+		_, x.ready, err = s.replaceDataset(rd, false)
+	} else {
+		_, err = ImportRDB(s.store, rd, ImportOptions{Config: s.cfg})
+		if err == nil {
+			s.scripts.functions.loadStored()
+			s.watches.touchAll()
+			s.invalidateAll()
+			s.stats.dirty.Add(1)
+		}
+	}
+	if err != nil {
+		s.log.Warningf("DEBUG RELOAD: %v", err)
+		x.fail("ERR Error trying to load the RDB dump")
+		return
+	}
+	s.log.Warningf("DB reloaded by DEBUG RELOAD")
+	x.w.OK()
 }
 
 const debugRefused = `ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.`

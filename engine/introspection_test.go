@@ -52,6 +52,47 @@ func TestDebugProtocolDifferential(t *testing.T) {
 	`)
 }
 
+// DEBUG RELOAD saves and loads the dataset back, converting encodings as
+// Redis does on load; NOSAVE loads the last file, NOFLUSH merges it in.
+func TestDebugReloadDifferential(t *testing.T) {
+	d := cairntest.NewDiffer(t, "--enable-debug-command", "yes")
+	d.Run(`
+		hset h a 1
+		config set hash-max-listpack-entries 1
+		hset h b 2
+		object encoding h
+		hdel h b
+		config set hash-max-listpack-entries 128
+		rpush l x y z
+		zadd z 1 a 2 b
+		set ttl v ex 1000
+		select 4
+		set in4 four
+		select 0
+		function load "#!lua name=lib\nredis.register_function('one', function() return 1 end)"
+		debug reload
+		object encoding h
+		hgetall h
+		lrange l 0 -1
+		zrange z 0 -1 withscores
+		fcall one 0
+		select 4
+		get in4
+		select 0
+		set k v
+		debug reload nosave
+		get k
+		set k2 v
+		debug reload noflush nosave merge
+		get k2
+		dbsize
+		debug reload bogus
+	`)
+	if r := d.Cairn.Do("TTL", "ttl"); r != ":1000\r\n" && r != ":999\r\n" {
+		t.Errorf("TTL after DEBUG RELOAD: %q", r)
+	}
+}
+
 func TestLatencyMonitor(t *testing.T) {
 	s := cairntest.StartCairn(t, "--latency-monitor-threshold", "50", "--enable-debug-command", "yes")
 	c := cairntest.Dial(t, s.Addr)

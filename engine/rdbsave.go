@@ -85,13 +85,15 @@ func (s *Server) endSave(background bool, dirtyAtStart int64, err error) {
 	s.lastSave.Store(time.Now().Unix())
 }
 
-// saveNow is SAVE: a synchronous save (other clients go on meanwhile).
-func (s *Server) saveNow() error {
+// saveNow is SAVE: a synchronous save (other clients go on meanwhile) of
+// the snapshot take returns: s.snapshot, or the store's own for a caller
+// that holds the world lock.
+func (s *Server) saveNow(take func() *storage.Snapshot) error {
 	if !s.beginSave() {
 		return errSaveRunning
 	}
 	dirty := s.stats.dirty.Load()
-	err := s.writeRDB(s.snapshot())
+	err := s.writeRDB(take())
 	s.endSave(false, dirty, err)
 	if err == nil {
 		s.log.Noticef("DB saved on disk")
@@ -243,7 +245,7 @@ func exportFunctions(snap *storage.Snapshot, enc *rdb.Encoder) error {
 }
 
 func cmdSave(x *Ctx) {
-	if err := x.s.saveNow(); err != nil {
+	if err := x.s.saveNow(x.s.snapshot); err != nil {
 		if errors.Is(err, errSaveRunning) {
 			x.fail("ERR " + err.Error())
 			return
@@ -287,7 +289,7 @@ func cmdBGSave(x *Ctx) {
 // saveForShutdown saves synchronously, after any save already running.
 func (s *Server) saveForShutdown() error {
 	for {
-		err := s.saveNow()
+		err := s.saveNow(s.snapshot)
 		if !errors.Is(err, errSaveRunning) {
 			return err
 		}

@@ -314,7 +314,13 @@ func (l *replicaLink) fullSync(conn net.Conn, br *bufio.Reader) error {
 		return err
 	}
 	s.log.Noticef("MASTER <-> REPLICA sync: Loading DB in memory")
-	return s.replaceDataset(bufio.NewReaderSize(f, 1<<20))
+	st, ready, err := s.replaceDataset(bufio.NewReaderSize(f, 1<<20), true)
+	if err != nil {
+		return fmt.Errorf("loading the master's RDB: %w", err)
+	}
+	s.blocking.signal(s, ready)
+	s.log.Noticef("MASTER <-> REPLICA sync: Finished with success (%d keys)", st.Keys)
+	return nil
 }
 
 // receivePayload copies "$<len>\r\n<bytes>" or "$EOF:<mark>\r\n<bytes><mark>"
@@ -463,14 +469,18 @@ func (l *replicaLink) stream(conn net.Conn, br *bufio.Reader) error {
 // replaceDataset loads an RDB as the whole dataset and function set, as
 // a replica does after a full resynchronization. Clients go on reading the
 // old data while the file is staged; the switch is one step with every
-// command held off, after which watchers, blocked clients and tracking
-// are told as for FLUSHALL (every watched key counts as touched). A file
-// that fails to load changes nothing.
-func (s *Server) replaceDataset(rd io.Reader) error {
+// command held off (lock: take the world lock for it; otherwise the
+// caller holds it), after which watchers and tracking are told as for
+// FLUSHALL (every watched key counts as touched). It returns the keys
+// whose blocked clients must be told. A file that fails to load changes
+// nothing.
+func (s *Server) replaceDataset(rd io.Reader, lock bool) (ImportStats, []keyRef, error) {
 	var ready []keyRef
 	st, err := ImportRDB(s.store, rd, ImportOptions{All: true, Config: s.cfg, Publish: func(publish func() error) error {
-		s.world.Lock()
-		defer s.world.Unlock()
+		if lock {
+			s.world.Lock()
+			defer s.world.Unlock()
+		}
 		if err := publish(); err != nil {
 			return err
 		}
@@ -484,13 +494,10 @@ func (s *Server) replaceDataset(rd io.Reader) error {
 		s.invalidateAll()
 		return nil
 	}})
-	if err != nil {
-		return fmt.Errorf("loading the master's RDB: %w", err)
+	if err == nil {
+		s.stats.dirty.Add(1)
 	}
-	s.stats.dirty.Add(1)
-	s.blocking.signal(s, ready)
-	s.log.Noticef("MASTER <-> REPLICA sync: Finished with success (%d keys)", st.Keys)
-	return nil
+	return st, ready, err
 }
 
 // info writes INFO replication's replica lines and returns the
