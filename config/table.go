@@ -171,7 +171,7 @@ var directives = []directive{
 	{"replica-lazy-flush", "slave-lazy-flush", false, "no", 0, boolT()},
 	{"replica-priority", "slave-priority", false, "100", 0, intT(0, intMax)},
 	{"replica-read-only", "slave-read-only", true, "yes", 0, boolT()},
-	{"replica-serve-stale-data", "slave-serve-stale-data", false, "yes", 0, boolT()},
+	{"replica-serve-stale-data", "slave-serve-stale-data", true, "yes", 0, boolT()},
 	{"replicaof", "slaveof", true, "no one", immutable, multiT(replicaofSpecial)},
 	{"requirepass", "", true, "", 0, nullStrT()},
 	{"sanitize-dump-payload", "", false, "no", 0, enumT("no", "yes", "clients")},

@@ -248,6 +248,10 @@ func (c *Client) screen(args [][]byte) (*command, string) {
 	if c.subscribedRESP2() && !cmd.subscriberOK {
 		return cmd, fmt.Sprintf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", cmd.name)
 	}
+	// A replica whose link is down, told not to serve stale data.
+	if reject := c.staleRefusal(cmd); reject != "" {
+		return cmd, reject
+	}
 	// While a script runs other clients wait here, as Redis would not
 	// read them; past busy-reply-threshold they get BUSY.
 	return cmd, c.s.scripts.admit(c, cmd)

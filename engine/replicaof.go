@@ -568,6 +568,16 @@ func (c *Client) readOnlyRefusal(cmd *command, args [][]byte) string {
 
 const errReadOnlyReplica = "READONLY You can't write against a read only replica."
 
+// staleRefusal is Redis's answer, with replica-serve-stale-data no, to
+// commands not flagged stale while the link to the master is not up.
+func (c *Client) staleRefusal(cmd *command) string {
+	l := c.s.replica.Load()
+	if l == nil || c.fromMaster.Load() || l.getState() == linkConnected || c.s.cfg.Bool("replica-serve-stale-data") || cmd.spec.HasFlag("stale") {
+		return ""
+	}
+	return "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+}
+
 // readOnlyReplica is whether this client's writes are refused: the server
 // follows a master with replica-read-only, and the client is not that
 // master.

@@ -224,3 +224,24 @@ func TestReplicaOfBadPayloadKeepsData(t *testing.T) {
 		t.Fatalf("REPLICAOF NO ONE: %q", r)
 	}
 }
+
+// With replica-serve-stale-data no, a replica whose link is down refuses
+// what is not flagged stale.
+func TestReplicaOfStaleData(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, port, _ := net.SplitHostPort(l.Addr().String())
+	l.Close() // nothing listens there: the link stays down
+	d := cairntest.NewDiffer(t, "--replica-serve-stale-data", "no")
+	d.Do("SET", "k", "v")
+	d.Do("REPLICAOF", host, port)
+	d.Run(`
+		get k
+		ping
+		config set replica-serve-stale-data yes
+		get k
+		replicaof no one
+	`)
+}
