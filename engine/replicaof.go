@@ -427,14 +427,22 @@ func (l *replicaLink) stream(conn net.Conn, br *bufio.Reader) error {
 	rd := resp.NewReader(br)
 	rd.MaxBulk = 1 << 62
 	rd.MaxQuery = 1 << 62
-	// The offset covers committed commands only: the master client's
-	// pipeline batch commits at Flush.
-	var pending int64
+	// The offset covers committed commands only (the master client's
+	// pipeline batch commits at Flush) and, as in Redis, not those of a
+	// transaction still open: a link cut inside MULTI drops the queued
+	// commands, and PSYNC has the master send them again from MULTI on.
+	var applied, queued int64
 	commit := func() {
 		l.master.Flush()
-		l.offset.Add(pending)
-		pending = 0
+		l.offset.Add(applied)
+		applied = 0
 	}
+	defer func() {
+		if l.master.multi != nil {
+			l.master.endMulti()
+		}
+		commit()
+	}()
 	for {
 		before := rd.Buffered()
 		args, err := rd.Next()
@@ -462,7 +470,12 @@ func (l *replicaLink) stream(conn net.Conn, br *bufio.Reader) error {
 		} else {
 			l.master.Exec(args, rd.Buffered() > 0)
 		}
-		pending += size
+		if l.master.multi != nil {
+			queued += size
+		} else {
+			applied += queued + size
+			queued = 0
+		}
 	}
 }
 

@@ -245,3 +245,90 @@ func TestReplicaOfStaleData(t *testing.T) {
 		replicaof no one
 	`)
 }
+
+// A link cut inside a pipeline counts what was applied; one cut inside
+// MULTI drops the queued commands, so that PSYNC asks for them again
+// from MULTI on and nothing is applied twice.
+func TestReplicaOfOffsetAcrossCuts(t *testing.T) {
+	cmd := func(args ...string) string {
+		s := fmt.Sprintf("*%d\r\n", len(args))
+		for _, a := range args {
+			s += fmt.Sprintf("$%d\r\n%s\r\n", len(a), a)
+		}
+		return s
+	}
+	incr := cmd("INCR", "c")
+	multi, exec := cmd("MULTI"), cmd("EXEC")
+	emptyRDB := "REDIS0010\xff\x00\x00\x00\x00\x00\x00\x00\x00" // no keys, no checksum
+	replid := strings.Repeat("b", 40)
+	type session struct {
+		wantPSYNC string // the PSYNC arguments the replica must send
+		reply     string // what follows the handshake
+	}
+	sessions := []session{
+		{"? -1", "+FULLRESYNC " + replid + " 100\r\n$" + strconv.Itoa(len(emptyRDB)) + "\r\n" + emptyRDB + incr + incr},
+		{replid + " " + strconv.Itoa(101+2*len(incr)), "+CONTINUE\r\n" + multi + incr},
+		{replid + " " + strconv.Itoa(101+2*len(incr)), "+CONTINUE\r\n" + multi + incr + exec + incr},
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	psyncs := make(chan string, len(sessions))
+	go func() {
+		for _, sess := range sessions {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			rd := bufio.NewReader(conn)
+			for {
+				line, err := rd.ReadString('\n')
+				if err != nil {
+					break
+				}
+				n, _ := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(line, "*")))
+				var args []string
+				for i := 0; i < n; i++ {
+					rd.ReadString('\n')
+					arg, _ := rd.ReadString('\n')
+					args = append(args, strings.TrimSpace(arg))
+				}
+				if len(args) == 0 {
+					continue
+				}
+				if strings.EqualFold(args[0], "PSYNC") {
+					psyncs <- strings.Join(args[1:], " ")
+					conn.Write([]byte(sess.reply))
+					time.Sleep(300 * time.Millisecond) // let it apply, then cut the link
+					break
+				}
+				if strings.EqualFold(args[0], "PING") {
+					conn.Write([]byte("+PONG\r\n"))
+				} else if !strings.EqualFold(args[0], "REPLCONF") || !strings.EqualFold(args[1], "ACK") {
+					conn.Write([]byte("+OK\r\n"))
+				}
+			}
+			conn.Close()
+		}
+	}()
+	c := cairntest.Dial(t, cairntest.StartCairn(t).Addr)
+	host, port, _ := net.SplitHostPort(l.Addr().String())
+	c.Do("REPLICAOF", host, port)
+	for i, sess := range sessions {
+		select {
+		case got := <-psyncs:
+			if got != sess.wantPSYNC {
+				t.Errorf("session %d: PSYNC %s, want PSYNC %s", i, got, sess.wantPSYNC)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("session %d: no PSYNC", i)
+		}
+	}
+	time.Sleep(200 * time.Millisecond)
+	if r := c.Do("GET", "c"); r != "$1\r\n4\r\n" { // 2, then 1 in the transaction, then 1
+		t.Errorf("GET c = %q, want 4", r)
+	}
+	c.Do("REPLICAOF", "NO", "ONE")
+}
