@@ -27,8 +27,9 @@ import (
 // applied by a master client whose replies go nowhere, with REPLCONF ACK
 // every second. A lost link is retried once a second with PSYNC replid
 // offset, so a master that still has the backlog answers +CONTINUE and
-// no data moves again. A restarted Cairn syncs in full: the offset is not
-// kept on disk.
+// no data moves again. A clean shutdown keeps the position, so the next
+// start continues with PSYNC too (Redis keeps it in its RDB); after a
+// crash the next start syncs in full.
 // While a replica, clients cannot write (replica-read-only), and ROLE and
 // INFO replication say what the link is doing. REPLICAOF NO ONE ends it;
 // the data stays.
@@ -94,17 +95,22 @@ func cmdReplicaOf(x *Ctx) {
 		x.w.Simple("OK Already connected to specified master")
 		return
 	}
-	s.startReplica(host, int(port), !x.shared)
+	s.startReplica(host, int(port), !x.shared, nil)
 	s.log.Noticef("REPLICAOF %s:%d enabled (user request from '%s')", host, port, s.clientInfoLine(x.c, time.Now()))
 	x.w.OK()
 }
 
-// startReplica replaces any link with one to host:port. wait says whether
-// to wait for the old link to end, which a command run by EXEC must not:
-// it holds the lock the link may be waiting for.
-func (s *Server) startReplica(host string, port int, wait bool) {
+// startReplica replaces any link with one to host:port, starting from
+// the position from (nil: a full sync). wait says whether to wait for the
+// old link to end, which a command run by EXEC must not: it holds the
+// lock the link may be waiting for.
+func (s *Server) startReplica(host string, port int, wait bool, from *position) {
 	l := &replicaLink{s: s, host: host, port: port, stop: make(chan struct{}), done: make(chan struct{})}
 	l.offset.Store(-1)
+	if from != nil {
+		l.setReplid(from.replid)
+		l.offset.Store(from.offset)
+	}
 	l.setState(linkConnect)
 	l.master = s.NewClient(masterConn{addr: net.JoinHostPort(host, strconv.Itoa(port))})
 	l.master.aclUser.Store(nil) // the master may run anything
@@ -117,13 +123,39 @@ func (s *Server) startReplica(host string, port int, wait bool) {
 }
 
 // startReplicaOf follows the master the replicaof directive names, if
-// any; called once at start-up.
+// any; called once at start-up. A position a clean shutdown kept lets the
+// link start with PSYNC instead of a full sync.
 func (s *Server) startReplicaOf() {
+	pos, err := s.store.TakeReplicaPosition()
+	if err != nil {
+		s.log.Warningf("Reading the replica position: %v", err)
+	}
 	f := strings.Fields(s.cfg.String("replicaof"))
-	if len(f) == 2 && !strings.EqualFold(f[0], "no") {
-		if port, err := strconv.Atoi(f[1]); err == nil {
-			s.startReplica(f[0], port, true)
+	if len(f) != 2 || strings.EqualFold(f[0], "no") {
+		return
+	}
+	port, err := strconv.Atoi(f[1])
+	if err != nil {
+		return
+	}
+	var from *position
+	if id, off, ok := strings.Cut(pos, " "); ok {
+		if n, err := strconv.ParseInt(off, 10, 64); err == nil {
+			from = &position{id, n}
+			s.log.Noticef("Using the position a clean shutdown kept to continue replication: %s:%d", id, n)
 		}
+	}
+	s.startReplica(f[0], port, true, from)
+}
+
+// savePosition keeps where a stopped link's data stands, for the next
+// start (a clean shutdown).
+func (l *replicaLink) savePosition() {
+	if l.replid == "" || l.offset.Load() < 0 {
+		return
+	}
+	if err := l.s.store.SaveReplicaPosition(fmt.Sprintf("%s %d", l.replid, l.offset.Load())); err != nil {
+		l.s.log.Warningf("Saving the replica position: %v", err)
 	}
 }
 
@@ -206,10 +238,14 @@ func (l *replicaLink) session() error {
 	if err != nil {
 		return err
 	}
-	if full {
+	if full != nil {
+		// The master's id and offset become the replica's only with the
+		// data they describe: a sync that fails must not PSYNC from them.
 		if err := l.fullSync(conn, br); err != nil {
 			return err
 		}
+		l.setReplid(full.replid)
+		l.offset.Store(full.offset)
 	}
 	l.setState(linkConnected)
 	l.lastIO.Store(time.Now().UnixMilli())
@@ -238,17 +274,23 @@ func (l *replicaLink) call(conn net.Conn, br *bufio.Reader, args ...string) (str
 	}
 }
 
-// handshake authenticates and asks for the stream; it reports whether a
-// full resynchronization follows.
-func (l *replicaLink) handshake(conn net.Conn, br *bufio.Reader) (bool, error) {
+// position is where a replica stands in its master's history.
+type position struct {
+	replid string
+	offset int64
+}
+
+// handshake authenticates and asks for the stream; it returns the
+// master's position when a full resynchronization follows.
+func (l *replicaLink) handshake(conn net.Conn, br *bufio.Reader) (*position, error) {
 	s := l.s
 	reply, err := l.call(conn, br, "PING")
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	// A master that wants AUTH says so to PING; that is fine.
 	if reply[0] == '-' && !strings.HasPrefix(reply, "-NOAUTH") && !strings.HasPrefix(reply, "-NOPERM") && !strings.HasPrefix(reply, "-ERR operation not permitted") {
-		return false, fmt.Errorf("error reply to PING from master: '%s'", reply)
+		return nil, fmt.Errorf("error reply to PING from master: '%s'", reply)
 	}
 	if pass := s.cfg.String("masterauth"); pass != "" {
 		args := []string{"AUTH", pass}
@@ -256,44 +298,42 @@ func (l *replicaLink) handshake(conn net.Conn, br *bufio.Reader) (bool, error) {
 			args = []string{"AUTH", user, pass}
 		}
 		if reply, err = l.call(conn, br, args...); err != nil {
-			return false, err
+			return nil, err
 		}
 		if reply[0] == '-' {
-			return false, fmt.Errorf("unable to AUTH to MASTER: %s", reply)
+			return nil, fmt.Errorf("unable to AUTH to MASTER: %s", reply)
 		}
 	}
 	if _, err = l.call(conn, br, "REPLCONF", "listening-port", strconv.FormatInt(s.cfg.Int("port"), 10)); err != nil {
-		return false, err
+		return nil, err
 	}
 	if _, err = l.call(conn, br, "REPLCONF", "capa", "eof", "capa", "psync2"); err != nil {
-		return false, err
+		return nil, err
 	}
 	replid, offset := "?", "-1"
 	if l.replid != "" && l.offset.Load() >= 0 {
 		replid, offset = l.replid, strconv.FormatInt(l.offset.Load()+1, 10)
 	}
 	if reply, err = l.call(conn, br, "PSYNC", replid, offset); err != nil {
-		return false, err
+		return nil, err
 	}
 	f := strings.Fields(reply)
 	switch {
 	case len(f) == 3 && f[0] == "+FULLRESYNC":
 		at, err := strconv.ParseInt(f[2], 10, 64)
 		if err != nil {
-			return false, fmt.Errorf("bad FULLRESYNC reply '%s'", reply)
+			return nil, fmt.Errorf("bad FULLRESYNC reply '%s'", reply)
 		}
 		s.log.Noticef("Full resync from master: %s:%d", f[1], at)
-		l.setReplid(f[1])
-		l.offset.Store(at)
-		return true, nil
+		return &position{f[1], at}, nil
 	case len(f) >= 1 && f[0] == "+CONTINUE":
 		if len(f) == 2 {
 			l.setReplid(f[1])
 		}
 		s.log.Noticef("Successful partial resynchronization with master.")
-		return false, nil
+		return nil, nil
 	}
-	return false, fmt.Errorf("unexpected reply to PSYNC from master: %s", reply)
+	return nil, fmt.Errorf("unexpected reply to PSYNC from master: %s", reply)
 }
 
 // fullSync receives the master's RDB into a file in dir, then loads it in

@@ -332,3 +332,28 @@ func TestReplicaOfOffsetAcrossCuts(t *testing.T) {
 	}
 	c.Do("REPLICAOF", "NO", "ONE")
 }
+
+// After a clean shutdown a replica started again continues with PSYNC
+// from where it stopped; the master sends only what it missed.
+func TestReplicaOfContinuesAfterRestart(t *testing.T) {
+	master := cairntest.StartRedis(t, "--repl-diskless-sync-delay", "0")
+	mc := cairntest.Dial(t, master.Addr)
+	host, port, _ := net.SplitHostPort(master.Addr)
+	mc.Do("INCR", "c")
+	dir := t.TempDir()
+	cairn := cairntest.StartCairnIn(t, dir, "--replicaof", host, port)
+	synced(t, mc, []*cairntest.Conn{cairntest.Dial(t, cairn.Addr)})
+	cairn.Stop()
+	mc.Do("INCR", "c") // missed while the replica is down
+	cairn = cairntest.StartCairnIn(t, dir, "--replicaof", host, port)
+	c := cairntest.Dial(t, cairn.Addr)
+	synced(t, mc, []*cairntest.Conn{c})
+	mc.Do("INCR", "c")
+	synced(t, mc, []*cairntest.Conn{c})
+	if r := c.Do("GET", "c"); r != "$1\r\n3\r\n" {
+		t.Errorf("GET c = %q, want 3", r)
+	}
+	if info := mc.Do("INFO", "stats"); !strings.Contains(info, "sync_full:1\r\n") || !strings.Contains(info, "sync_partial_ok:1\r\n") {
+		t.Errorf("the master's sync counters: want 1 full sync and 1 partial one:\n%s", info)
+	}
+}

@@ -215,6 +215,7 @@ func (s *Server) Start() {
 func (s *Server) Stop() {
 	if l := s.replica.Swap(nil); l != nil {
 		l.stopLink(true)
+		l.savePosition()
 	}
 	close(s.quit)
 	s.bg.Wait()
