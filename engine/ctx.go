@@ -91,11 +91,19 @@ func (x *Ctx) tx() *storage.Tx {
 
 // lookup returns a key's meta in database db, nil if it does not exist. A
 // key past its deadline is deleted on the spot (lazy expiry) and reported
-// as absent.
+// as absent. A replica deletes nothing itself, as in Redis: its master's
+// DEL follows, its master's commands still see the key, and other clients
+// do not.
 func (x *Ctx) lookup(db int, key []byte) *storage.Meta {
 	m, err := x.tx().Meta(db, key)
 	x.must(err)
 	if m != nil && m.Expire != 0 && m.Expire <= x.now {
+		if x.s.replica.Load() != nil {
+			if x.c != nil && x.c.fromMaster.Load() {
+				return m
+			}
+			return nil
+		}
 		x.expire(db, key)
 		return nil
 	}

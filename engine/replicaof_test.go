@@ -357,3 +357,35 @@ func TestReplicaOfContinuesAfterRestart(t *testing.T) {
 		t.Errorf("the master's sync counters: want 1 full sync and 1 partial one:\n%s", info)
 	}
 }
+
+// A replica does not expire keys itself, as in Redis: a key past its
+// deadline reads as absent but stays until the master's DEL, so a late
+// PERSIST or SET from the master still finds it.
+func TestReplicaOfLeavesExpiryToMaster(t *testing.T) {
+	master := cairntest.StartRedis(t, "--repl-diskless-sync-delay", "0", "--enable-debug-command", "yes")
+	mc := cairntest.Dial(t, master.Addr)
+	mc.Do("DEBUG", "SET-ACTIVE-EXPIRE", "0") // the master keeps it until it is read
+	host, port, _ := net.SplitHostPort(master.Addr)
+	cairn := cairntest.Dial(t, cairntest.StartCairn(t).Addr)
+	redis := cairntest.Dial(t, cairntest.StartRedis(t).Addr)
+	replicas := []*cairntest.Conn{cairn, redis}
+	same := func(args ...string) {
+		t.Helper()
+		want := redis.Do(args...)
+		if got := cairn.Do(args...); got != want {
+			t.Errorf("%v: Cairn %q, Redis %q", args, got, want)
+		}
+	}
+	same("REPLICAOF", host, port)
+	mc.Do("SET", "k", "v", "PX", "150")
+	mc.Do("SET", "other", "v")
+	synced(t, mc, replicas)
+	time.Sleep(300 * time.Millisecond)
+	same("GET", "k")
+	same("EXISTS", "k")
+	same("DBSIZE")
+	same("KEYS", "*")
+	mc.Do("GET", "k") // the master expires it and sends DEL
+	synced(t, mc, replicas)
+	same("DBSIZE")
+}

@@ -236,7 +236,8 @@ func (s *Server) cron() {
 		s.opsRate.sample(s.stats.commandsProcessed.Load())
 		s.netRate[0].sample(s.stats.netInput.Load())
 		s.netRate[1].sample(s.stats.netOutput.Load())
-		if !s.pause.active() && s.activeExpire.Load() {
+		// A replica leaves expiry to its master, whose DELs it applies.
+		if !s.pause.active() && s.activeExpire.Load() && s.replica.Load() == nil {
 			start := time.Now()
 			s.activeExpireCycle(time.Second / time.Duration(hz) / 4)
 			s.latency.record("expire-cycle", time.Since(start).Milliseconds(), s.conf().latencyThreshold)
