@@ -171,3 +171,37 @@ func (s *Server) RecordLoad(st ImportStats) {
 	s.persist.loaded.Store(st.Keys)
 	s.persist.loadExpired.Store(st.Expired)
 }
+
+// replaceDataset loads an RDB as the whole dataset and function set, as
+// a replica does after a full resynchronization. Clients go on reading the
+// old data while the file is staged; the switch is one step with every
+// command held off (lock: take the world lock for it; otherwise the
+// caller holds it), after which watchers and tracking are told as for
+// FLUSHALL (every watched key counts as touched). It returns the keys
+// whose blocked clients must be told. A file that fails to load changes
+// nothing.
+func (s *Server) replaceDataset(rd io.Reader, lock bool) (ImportStats, []keyRef, error) {
+	var ready []keyRef
+	st, err := ImportRDB(s.store, rd, ImportOptions{All: true, Config: s.cfg, Publish: func(publish func() error) error {
+		if lock {
+			s.world.Lock()
+			defer s.world.Unlock()
+		}
+		if err := publish(); err != nil {
+			return err
+		}
+		s.scripts.functions.loadStored()
+		s.watches.touchAll()
+		all := make([]int, s.conf().databases)
+		for i := range all {
+			all[i] = i
+		}
+		ready = s.blocking.keysIn(all...) // XREADGROUP waiters fail
+		s.invalidateAll()
+		return nil
+	}})
+	if err == nil {
+		s.stats.dirty.Add(1)
+	}
+	return st, ready, err
+}

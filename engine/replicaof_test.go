@@ -40,13 +40,7 @@ func TestReplicaOfRedisMaster(t *testing.T) {
 		}
 	}
 	replicas := []*cairntest.Conn{cairn, redis}
-	same := func(args ...string) {
-		t.Helper()
-		want := redis.Do(args...)
-		if got := cairn.Do(args...); got != want {
-			t.Errorf("%v: Cairn %q, Redis %q", args, got, want)
-		}
-	}
+	same := sameOn(t, cairn, redis)
 	reads := func() {
 		t.Helper()
 		same("GET", "s")
@@ -115,6 +109,18 @@ func TestReplicaOfRedisMaster(t *testing.T) {
 	mc.Do("SET", "s", "not followed any more")
 	time.Sleep(200 * time.Millisecond)
 	same("GET", "s")
+}
+
+// sameOn returns a function that runs a command on both replicas and
+// wants the same reply.
+func sameOn(t *testing.T, cairn, redis *cairntest.Conn) func(args ...string) {
+	return func(args ...string) {
+		t.Helper()
+		want := redis.Do(args...)
+		if got := cairn.Do(args...); got != want {
+			t.Errorf("%v: Cairn %q, Redis %q", args, got, want)
+		}
+	}
 }
 
 // synced waits until every replica's link is up at the master's offset.
@@ -369,13 +375,7 @@ func TestReplicaOfLeavesExpiryToMaster(t *testing.T) {
 	cairn := cairntest.Dial(t, cairntest.StartCairn(t).Addr)
 	redis := cairntest.Dial(t, cairntest.StartRedis(t).Addr)
 	replicas := []*cairntest.Conn{cairn, redis}
-	same := func(args ...string) {
-		t.Helper()
-		want := redis.Do(args...)
-		if got := cairn.Do(args...); got != want {
-			t.Errorf("%v: Cairn %q, Redis %q", args, got, want)
-		}
-	}
+	same := sameOn(t, cairn, redis)
 	same("REPLICAOF", host, port)
 	mc.Do("SET", "k", "v", "PX", "150")
 	mc.Do("SET", "other", "v")
