@@ -174,3 +174,40 @@ func TestRewriteErrors(t *testing.T) {
 		t.Errorf("in a missing directory: %v", err)
 	}
 }
+
+// REPLICAOF changes replicaof through Record: CONFIG GET and CONFIG
+// REWRITE show the master followed, or none.
+func TestRecordReplicaOf(t *testing.T) {
+	d := t.TempDir()
+	file := writeFile(t, filepath.Join(d, "r.conf"), "port 7000\n")
+	c, err := load([]string{file, "--dir", d}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Record("replicaof", []string{"10.0.0.2", "6380"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Get("replicaof"); !slices.Equal(got, [][2]string{{"replicaof", "10.0.0.2 6380"}}) {
+		t.Errorf("CONFIG GET replicaof = %q", got)
+	}
+	if err := c.Rewrite(); err != nil {
+		t.Fatal(err)
+	}
+	if lines := readLines(t, file); !slices.Contains(lines, "replicaof 10.0.0.2 6380") {
+		t.Errorf("rewritten file has no replicaof line:\n%s", strings.Join(lines, "\n"))
+	}
+	if err := c.Record("replicaof", []string{"no", "one"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Rewrite(); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range readLines(t, file) {
+		if strings.HasPrefix(l, "replicaof") {
+			t.Errorf("a master's rewritten file still says %q", l)
+		}
+	}
+	if err := c.Record("replicaof", []string{"h", "70000"}); err == nil {
+		t.Error("Record took port 70000")
+	}
+}

@@ -29,6 +29,32 @@ func (c *Config) Set(args []string) error { return c.set(args, false) }
 // dbfilename.
 func (c *Config) SetLocal(args []string) error { return c.set(args, true) }
 
+// Record sets a directive as the server's own state changed it (REPLICAOF
+// changes replicaof), so that CONFIG GET and CONFIG REWRITE show it:
+// immutable ones too, and no applier runs.
+func (c *Config) Record(name string, args []string) error {
+	i, ok := lookup(name)
+	if !ok {
+		return errors.New("unknown directive " + name)
+	}
+	c.setMu.Lock()
+	defer c.setMu.Unlock()
+	c.mu.RLock()
+	work := &state{vals: slices.Clone(c.st.vals), file: c.st.file}
+	c.mu.RUnlock()
+	v, reason := directives[i].parse(args, work, i)
+	if reason != "" {
+		return errors.New(reason)
+	}
+	work.vals[i] = v
+	c.mu.Lock()
+	c.v.Set(directives[i].name, v.s)
+	c.st.vals = work.vals
+	c.vals.Store(&work.vals)
+	c.mu.Unlock()
+	return nil
+}
+
 func setFailed(name, reason string) error {
 	return errors.New("ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + reason)
 }

@@ -69,6 +69,7 @@ type replicaLink struct {
 func cmdReplicaOf(x *Ctx) {
 	s := x.s
 	if eq(x.args[1], "no") && eq(x.args[2], "one") {
+		s.recordReplicaOf("no", "one")
 		if l := s.replica.Swap(nil); l != nil {
 			l.stopLink(!x.shared)
 			s.log.Noticef("MASTER MODE enabled (user request from '%s')", s.clientInfoLine(x.c, time.Now()))
@@ -87,6 +88,7 @@ func cmdReplicaOf(x *Ctx) {
 		x.w.Simple("OK Already connected to specified master")
 		return
 	}
+	s.recordReplicaOf(host, strconv.FormatInt(port, 10))
 	s.startReplica(host, int(port), !x.shared, nil)
 	s.log.Noticef("REPLICAOF %s:%d enabled (user request from '%s')", host, port, s.clientInfoLine(x.c, time.Now()))
 	x.w.OK()
@@ -112,6 +114,14 @@ func (s *Server) startReplica(host string, port int, wait bool, from *position) 
 		old.stopLink(wait)
 	}
 	go l.run()
+}
+
+// recordReplicaOf makes the replicaof directive say what REPLICAOF set,
+// for CONFIG GET and CONFIG REWRITE, as in Redis.
+func (s *Server) recordReplicaOf(host, port string) {
+	if err := s.cfg.Record("replicaof", []string{host, port}); err != nil {
+		s.log.Warningf("Recording replicaof %s %s: %v", host, port, err)
+	}
 }
 
 // startReplicaOf follows the master the replicaof directive names, if

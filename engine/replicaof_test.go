@@ -65,8 +65,11 @@ func TestReplicaOfRedisMaster(t *testing.T) {
 			}
 		}
 	}
+	same("CONFIG", "GET", "replicaof")
 	same("REPLICAOF", host, port)
 	same("REPLICAOF", host, port) // already following that master
+	same("CONFIG", "GET", "replicaof")
+	same("CONFIG", "GET", "slaveof")
 	synced(t, mc, replicas)
 	reads()
 	same("ROLE")
@@ -104,6 +107,7 @@ func TestReplicaOfRedisMaster(t *testing.T) {
 	}
 
 	same("REPLICAOF", "NO", "ONE")
+	same("CONFIG", "GET", "replicaof")
 	same("SET", "mine", "1")
 	same("GET", "mine")
 	mc.Do("SET", "s", "not followed any more")

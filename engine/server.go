@@ -22,6 +22,7 @@ type Config interface {
 	String(name string) string
 	Get(patterns ...string) [][2]string
 	Set(args []string) error
+	Record(name string, args []string) error
 	Rewrite() error
 	OnSet(name string, apply func(value string) error)
 }
