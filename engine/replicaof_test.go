@@ -336,9 +336,15 @@ func TestReplicaOfOffsetAcrossCuts(t *testing.T) {
 			t.Fatalf("session %d: no PSYNC", i)
 		}
 	}
-	time.Sleep(200 * time.Millisecond)
-	if r := c.Do("GET", "c"); r != "$1\r\n4\r\n" { // 2, then 1 in the transaction, then 1
-		t.Errorf("GET c = %q, want 4", r)
+	want := "$1\r\n4\r\n" // 2, then 1 in the transaction, then 1
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		r := c.Do("GET", "c")
+		if r == want {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GET c = %q, want 4", r)
+		}
 	}
 	c.Do("REPLICAOF", "NO", "ONE")
 }
