@@ -387,3 +387,33 @@ func TestInfoNetCounters(t *testing.T) {
 		t.Errorf("total_net_output_bytes grew by %d", got)
 	}
 }
+
+// Idle times and LFU counters outlive a clean restart, as Redis's do in
+// its RDB.
+func TestAccessRecordsSurviveRestart(t *testing.T) {
+	dir := t.TempDir()
+	s := cairntest.StartCairnIn(t, dir)
+	c := cairntest.Dial(t, s.Addr)
+	c.Do("SET", "k", "v")
+	payload := c.Do("DUMP", "k")
+	dump := strings.SplitN(payload, "\r\n", 3)[1]
+	// As in Redis, IDLETIME counts under an LRU policy, FREQ under LFU.
+	if r := c.Do("RESTORE", "idle", "0", dump, "IDLETIME", "5000"); r != "+OK\r\n" {
+		t.Fatalf("RESTORE IDLETIME: %q", r)
+	}
+	c.Do("CONFIG", "SET", "maxmemory-policy", "allkeys-lfu")
+	if r := c.Do("RESTORE", "hot", "0", dump, "FREQ", "100"); r != "+OK\r\n" {
+		t.Fatalf("RESTORE FREQ: %q", r)
+	}
+	c.Close()
+	s.Stop()
+	s = cairntest.StartCairnIn(t, dir, "--maxmemory-policy", "allkeys-lfu")
+	c = cairntest.Dial(t, s.Addr)
+	if r := c.Do("OBJECT", "FREQ", "hot"); r != ":100\r\n" {
+		t.Errorf("OBJECT FREQ after a restart: %q, want 100", r)
+	}
+	c.Do("CONFIG", "SET", "maxmemory-policy", "allkeys-lru")
+	if r := c.Do("OBJECT", "IDLETIME", "idle"); r != ":5000\r\n" && r != ":5001\r\n" {
+		t.Errorf("OBJECT IDLETIME after a restart: %q, want 5000", r)
+	}
+}

@@ -132,8 +132,8 @@ func (s *Store) loadBytesCounter(phys uint32, keys int64) error {
 // of the last access (at the cron's clock resolution), bits 48-55 the LFU
 // counter. Keys whose hashes share a slot share their access data — an
 // approximation, like Redis's sampling; the table is sized from the memory
-// bound (about one slot per 256 bytes of it). It is not persisted: after a
-// restart every key looks idle since the start.
+// bound (about one slot per 256 bytes of it). A clean restart keeps it
+// (accessfile.go); after a crash every key looks idle since the start.
 type accessTable struct {
 	slots  []atomic.Uint64
 	mask   uint32

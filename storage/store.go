@@ -30,6 +30,8 @@ type Options struct {
 // Store is the keyspace on disk.
 type Store struct {
 	db     *pebble.DB
+	dir    string
+	log    pebble.Logger
 	cache  *cache
 	access *accessTable
 
@@ -128,6 +130,8 @@ func Open(opts Options, databases int) (*Store, error) {
 	pc.Ref() // kept for Resize and statistics; released by Close
 	s := &Store{
 		db:           db,
+		dir:          opts.Dir,
+		log:          opts.Logger,
 		cache:        newCache(opts.HotCacheSize),
 		access:       newAccessTable(opts.AccessSlots),
 		blockCache:   pc,
@@ -137,6 +141,9 @@ func Open(opts Options, databases int) (*Store, error) {
 		tombs:        newTombstones(),
 	}
 	s.cache.access = s.access
+	if err := s.access.load(opts.Dir); err != nil {
+		opts.Logger.Errorf("The access records (LRU/LFU) of the last run were not restored: %v", err)
+	}
 	if err := s.loadState(databases); err != nil {
 		db.Close()
 		pc.Unref()
@@ -353,6 +360,9 @@ func (s *Store) Close() error {
 	close(s.done)
 	s.bgWG.Wait()
 	s.durable.stop()
+	if err := s.access.save(s.dir); err != nil {
+		s.log.Errorf("The access records (LRU/LFU) were not saved for the next start: %v", err)
+	}
 	err := s.db.LogData(nil, pebble.Sync)
 	if cerr := s.db.Close(); err == nil {
 		err = cerr
