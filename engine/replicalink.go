@@ -269,9 +269,9 @@ func (l *replicaLink) stream(conn net.Conn, br *bufio.Reader) error {
 	ack := func() error {
 		wmu.Lock()
 		defer wmu.Unlock()
+		offset := strconv.FormatInt(l.offset.Load(), 10)
 		conn.SetWriteDeadline(time.Now().Add(l.replTimeout()))
-		_, err := conn.Write(fmt.Appendf(nil, "*3\r\n$8\r\nREPLCONF\r\n$3\r\nACK\r\n$%d\r\n%d\r\n",
-			len(strconv.FormatInt(l.offset.Load(), 10)), l.offset.Load()))
+		_, err := conn.Write(fmt.Appendf(nil, "*3\r\n$8\r\nREPLCONF\r\n$3\r\nACK\r\n$%d\r\n%s\r\n", len(offset), offset))
 		return err
 	}
 	if err := ack(); err != nil { // a diskless master sends nothing before it
