@@ -227,10 +227,7 @@ func debugReload(x *Ctx) {
 	} else {
 		_, err = ImportRDB(s.store, rd, ImportOptions{Config: s.cfg})
 		if err == nil {
-			s.scripts.functions.loadStored()
-			s.watches.touchAll()
-			s.invalidateAll()
-			s.stats.dirty.Add(1)
+			x.ready = s.datasetLoaded()
 		}
 	}
 	if err != nil {

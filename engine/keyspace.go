@@ -371,9 +371,8 @@ func cmdFlushAll(x *Ctx) {
 	if !parseFlushMode(x) {
 		return
 	}
-	all := make([]int, x.s.conf().databases)
-	for i := range all {
-		all[i] = i
+	all := x.s.allDBs()
+	for _, i := range all {
 		x.s.watches.touchDB(x, i, -1)
 	}
 	x.must(x.s.store.FlushDBs(all...))

@@ -190,18 +190,30 @@ func (s *Server) replaceDataset(rd io.Reader, lock bool) (ImportStats, []keyRef,
 		if err := publish(); err != nil {
 			return err
 		}
-		s.scripts.functions.loadStored()
-		s.watches.touchAll()
-		all := make([]int, s.conf().databases)
-		for i := range all {
-			all[i] = i
-		}
-		ready = s.blocking.keysIn(all...) // XREADGROUP waiters fail
-		s.invalidateAll()
+		ready = s.datasetLoaded()
 		return nil
 	}})
-	if err == nil {
-		s.stats.dirty.Add(1)
-	}
 	return st, ready, err
+}
+
+// datasetLoaded tells the rest of the server that a load changed the
+// data and functions wholesale (a replica's sync, DEBUG RELOAD): functions
+// are compiled again, every watcher counts as touched, tracking clients
+// flush their caches. It returns the keys whose blocked clients must look
+// again. The caller holds the world lock.
+func (s *Server) datasetLoaded() []keyRef {
+	s.scripts.functions.loadStored()
+	s.watches.touchAll()
+	s.invalidateAll()
+	s.stats.dirty.Add(1)
+	return s.blocking.keysIn(s.allDBs()...) // XREADGROUP waiters fail
+}
+
+// allDBs lists every logical database.
+func (s *Server) allDBs() []int {
+	all := make([]int, s.conf().databases)
+	for i := range all {
+		all[i] = i
+	}
+	return all
 }
