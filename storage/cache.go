@@ -23,6 +23,8 @@ type cache struct {
 	shardBudget atomic.Int64
 	clock       atomic.Uint32 // coarse access clock, bumped by the owner
 	access      *accessTable  // every lookup counts as an access there too
+	sketch      atomic.Pointer[freqSketch]
+	full        atomic.Bool // a new key has met a full shard: admission is on
 
 	hits, misses, evictions atomic.Int64
 
@@ -40,6 +42,7 @@ type cacheShard struct {
 
 type cacheEntry struct {
 	meta   *Meta  // nil = the key is known to be absent
+	hash   uint32 // KeyHash of the key
 	access uint32 // cache clock (unix seconds) of the last access
 	freq   uint8  // LFU counter, as Redis keeps it (logarithmic, decaying)
 	size   int64
@@ -50,7 +53,9 @@ const lfuInit = 5
 
 func newCache(budget int64) *cache {
 	c := &cache{}
-	c.shardBudget.Store(budget / cacheShards)
+	sk := newFreqSketch(budget / typicalEntry)
+	c.sketch.Store(sk)
+	c.shardBudget.Store((budget - sk.bytes()) / cacheShards)
 	c.clock.Store(uint32(time.Now().Unix()))
 	c.logFactor.Store(10)
 	c.decayTime.Store(1)
@@ -59,6 +64,10 @@ func newCache(budget int64) *cache {
 	}
 	return c
 }
+
+// typicalEntry sizes the admission sketch: about the size of a small
+// string's entry. Larger entries only make the sketch roomier.
+const typicalEntry = 128
 
 func (c *cache) shard(hash uint32) *cacheShard { return &c.shards[hash%cacheShards] }
 
@@ -71,6 +80,11 @@ func (c *cache) get(hash uint32, k []byte) (*Meta, bool) {
 	}
 	if c.shardBudget.Load() <= 0 {
 		return nil, false
+	}
+	if c.full.Load() {
+		// Until the cache fills, every key is admitted and counting
+		// lookups would only cost a cache line per command.
+		c.sketch.Load().add(hash)
 	}
 	s := c.shard(hash)
 	s.mu.Lock()
@@ -110,7 +124,24 @@ func (c *cache) put(hash uint32, k []byte, m *Meta) {
 		s.bytes += size - old.size
 		old.meta, old.size, old.access = m, size, c.clock.Load()
 	} else {
-		s.m[string(k)] = &cacheEntry{meta: m, size: size, access: c.clock.Load(), freq: lfuInit}
+		// A full shard lets a new key in only if it was looked up more
+		// often lately than each entry it displaces. A key read once, as
+		// every key of a scan or of a uniform load over a large dataset
+		// is, then leaves the hot keys in place (TinyLFU admission).
+		sk := c.sketch.Load()
+		want := sk.estimate(hash)
+		if s.bytes+size > budget && !c.full.Load() {
+			c.full.Store(true)
+		}
+		for s.bytes+size > budget && len(s.m) > 0 {
+			k, victim := c.victim(s)
+			if want <= sk.estimate(victim.hash) {
+				s.mu.Unlock()
+				return
+			}
+			c.drop(s, k, victim)
+		}
+		s.m[string(k)] = &cacheEntry{meta: m, hash: hash, size: size, access: c.clock.Load(), freq: lfuInit}
 		s.bytes += size
 	}
 	for s.bytes > budget && len(s.m) > 1 {
@@ -129,21 +160,37 @@ func (c *cache) remove(hash uint32, k []byte) {
 	s.mu.Unlock()
 }
 
-// evictOne drops the least recently used of a handful of sampled entries.
-func (c *cache) evictOne(s *cacheShard) {
+// victim picks what to evict from a handful of sampled entries: the one
+// looked up least often lately, the least recently used among equals.
+// The caller holds s.mu.
+func (c *cache) victim(s *cacheShard) (string, *cacheEntry) {
+	sk := c.sketch.Load()
 	var victim string
-	var oldest *cacheEntry
+	var least *cacheEntry
+	var leastFreq uint32
 	n := 0
 	for k, e := range s.m { // map iteration starts at a random entry
-		if oldest == nil || e.access < oldest.access {
-			victim, oldest = k, e
+		f := sk.estimate(e.hash)
+		if least == nil || f < leastFreq || f == leastFreq && e.access < least.access {
+			victim, least, leastFreq = k, e, f
 		}
 		if n++; n == 5 {
 			break
 		}
 	}
-	s.bytes -= oldest.size
-	delete(s.m, victim)
+	return victim, least
+}
+
+// evictOne evicts a sample's victim. The caller holds s.mu.
+func (c *cache) evictOne(s *cacheShard) {
+	k, e := c.victim(s)
+	c.drop(s, k, e)
+}
+
+// drop evicts an entry. The caller holds s.mu.
+func (c *cache) drop(s *cacheShard, k string, e *cacheEntry) {
+	s.bytes -= e.size
+	delete(s.m, k)
 	c.evictions.Add(1)
 }
 
@@ -163,9 +210,21 @@ func (c *cache) dropDB(phys uint32) {
 	}
 }
 
-// usedBytes is the estimated memory the cache holds.
+// budgetBytes is the memory the cache may hold, its sketch included.
+func (c *cache) budgetBytes() int64 {
+	shard := c.shardBudget.Load()
+	if shard <= 0 {
+		return 0
+	}
+	return shard*cacheShards + c.sketch.Load().bytes()
+}
+
+// usedBytes is the estimated memory the cache holds, its sketch included.
 func (c *cache) usedBytes() int64 {
-	var n int64
+	if c.shardBudget.Load() <= 0 {
+		return 0
+	}
+	n := c.sketch.Load().bytes()
 	for i := range c.shards {
 		s := &c.shards[i]
 		s.mu.Lock()
@@ -208,10 +267,16 @@ func (c *cache) lfuIncr(counter uint8) uint8 {
 // setBudget changes the cache's budget, evicting at once what no longer
 // fits.
 func (c *cache) setBudget(budget int64) {
-	shard := budget / cacheShards
+	// The admission sketch is paid for from the budget.
+	sk := newFreqSketch(budget / typicalEntry)
+	shard := (budget - sk.bytes()) / cacheShards
 	// A disabled cache is not written through: entries a put raced in
 	// while it was being disabled are stale, so enabling starts empty.
 	enabling := c.shardBudget.Load() <= 0 && shard > 0
+	if shard > 0 {
+		c.sketch.Store(sk)
+		c.full.Store(false)
+	}
 	if !enabling {
 		c.shardBudget.Store(shard)
 	}

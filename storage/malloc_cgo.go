@@ -10,6 +10,7 @@ package storage
 
 /*
 #include <malloc.h>
+static void cairnTrim(void) { malloc_trim(0); }
 static void cairnLimitArenas(void) {
 #ifdef M_ARENA_MAX
 	mallopt(M_ARENA_MAX, 2);
@@ -19,3 +20,8 @@ static void cairnLimitArenas(void) {
 import "C"
 
 func init() { C.cairnLimitArenas() }
+
+// releaseFreedMemory returns the free pages inside glibc's heaps to the
+// system (malloc_trim: free chunks in the middle of a heap too, not only at
+// its top).
+func releaseFreedMemory() { C.cairnTrim() }

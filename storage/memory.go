@@ -5,6 +5,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"math/rand/v2"
+	"os"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -470,18 +473,75 @@ func (s *Store) Resize(p MemoryPlan) {
 		s.blockRelease = nil
 	}
 	s.blockReserved = 0
-	if shrink := s.blockCache.MaxSize() - p.BlockCache; shrink > 0 {
+	if shrink := s.blockCache.MaxSize() - s.pebbleCacheSize(p.BlockCache); shrink > 0 {
 		s.blockRelease = s.blockCache.Reserve(int(shrink))
 		s.blockReserved = shrink
 	}
 }
 
+// pebbleCacheSize is the size of a Pebble cache that keeps blockCache
+// bytes for blocks: Pebble reserves every memtable it allocates from its
+// block cache, so the cache must hold the memtables too.
+func (s *Store) pebbleCacheSize(blockCache int64) int64 {
+	return blockCache + memTableLimit*s.memTableSize
+}
+
+// trimLoop hands the C allocator's free pages back to the system when the
+// process's resident memory passes the bound by more than trimSlack.
+// Pebble's block cache allocates and frees blocks with C's malloc in random
+// order, and the free pages between live blocks stay resident: 40 MB over
+// Pebble's own use under a 100 MB bound, 200 MB under 1 GB. A trim walks
+// the heap with its lock held (100 ms with 400 MB of blocks), so it runs
+// only when the bound is at stake, and at most every trimGap.
+func (s *Store) trimLoop() {
+	defer s.bgWG.Done()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	var last time.Time
+	for {
+		select {
+		case <-s.done:
+			return
+		case now := <-tick.C:
+			p := s.plan.Load()
+			if p == nil || now.Sub(last) < trimGap || residentBytes() <= p.Bound+trimSlack {
+				continue
+			}
+			releaseFreedMemory()
+			last = now
+		}
+	}
+}
+
+const (
+	trimGap   = 10 * time.Second
+	trimSlack = 48 << 20 // the binary's code and the runtime's own
+)
+
+// residentBytes is the process's resident set size (0 if unknown).
+func residentBytes() int64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	fields := strings.Fields(string(b))
+	if len(fields) < 2 {
+		return 0
+	}
+	pages, err := strconv.ParseInt(fields[1], 10, 64)
+	if err != nil {
+		return 0
+	}
+	return pages * int64(os.Getpagesize())
+}
+
 // BlockCacheStats reports the block cache's bytes in use, capacity, hits
-// and misses.
+// and misses. The capacity is what blocks keep however many memtables
+// are alive; while fewer are, blocks also use the memtables' room.
 func (s *Store) BlockCacheStats() (used, capacity, hits, misses int64) {
 	m := s.blockCache.Metrics()
 	s.blockMu.Lock()
-	capacity = s.blockCache.MaxSize() - s.blockReserved
+	capacity = s.blockCache.MaxSize() - s.blockReserved - memTableLimit*s.memTableSize
 	s.blockMu.Unlock()
 	return m.Size, capacity, m.Hits, m.Misses
 }

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
@@ -122,5 +123,37 @@ func TestPlanMemoryAndResize(t *testing.T) {
 	}
 	if _, budget, _, _, _ := s.CacheStats(); budget != (128<<20)/cacheShards*cacheShards {
 		t.Errorf("hot cache budget %d", budget)
+	}
+}
+
+// Pebble reserves its memtables from the block cache: a cache sized for
+// blocks alone keeps none once the memtables are allocated.
+func TestBlockCacheKeepsBlocks(t *testing.T) {
+	s := openTest(t, t.TempDir())
+	defer s.Close()
+	key := func(i int) []byte { return []byte(fmt.Sprintf("\x02block-cache-test/%06d", i)) }
+	for i := range 20000 {
+		if err := s.db.Set(key(i), make([]byte, 1000), pebble.NoSync); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.db.Compact(context.Background(), key(0), key(20000), true); err != nil {
+		t.Fatal(err)
+	}
+	read := func() (used, hits, misses int64) {
+		for i := 0; i < 1000; i += 7 {
+			_, closer, err := s.db.Get(key(i))
+			if err != nil {
+				t.Fatal(err)
+			}
+			closer.Close()
+		}
+		used, _, hits, misses = s.BlockCacheStats()
+		return used, hits, misses
+	}
+	_, hits0, misses0 := read()
+	used, hits1, misses1 := read()
+	if used == 0 || misses1 > misses0 || hits1 == hits0 {
+		t.Errorf("block cache: %d bytes used; the second pass over the same blocks had %d hits and %d misses", used, hits1-hits0, misses1-misses0)
 	}
 }

@@ -87,7 +87,11 @@ func Open(opts Options, databases int) (*Store, error) {
 	if opts.Logger == nil {
 		opts.Logger = quietLogger{}
 	}
-	pc := pebble.NewCache(opts.BlockCacheSize)
+	// Pebble takes its memtables' memory out of the block cache (it
+	// reserves each memtable there), so the cache holds both: the plan's
+	// block cache plus the memtables. Sized for the block cache alone, it
+	// keeps no block at all once the memtables are allocated.
+	pc := pebble.NewCache(opts.BlockCacheSize + memTableLimit*opts.MemTableSize)
 	defer pc.Unref()
 	// Tuning for Cairn's workload: point reads of meta records (many of
 	// them for keys that do not exist yet: every write of a new key looks
@@ -152,9 +156,10 @@ func Open(opts Options, databases int) (*Store, error) {
 	s.durable = newDurability(s)
 	// The key filter shares the hot cache's part of the memory bound.
 	s.startKeyFilter(opts.HotCacheSize)
-	s.bgWG.Add(2)
+	s.bgWG.Add(3)
 	go s.reclaimLoop()
 	go s.compactLoop()
+	go s.trimLoop()
 	return s, nil
 }
 
@@ -382,7 +387,7 @@ func (s *Store) Pebble() *pebble.DB { return s.db }
 
 // CacheStats reports the hot cache's figures.
 func (s *Store) CacheStats() (used, budget, hits, misses, evictions int64) {
-	return s.cache.usedBytes(), s.cache.shardBudget.Load() * cacheShards, s.cache.hits.Load(), s.cache.misses.Load(), s.cache.evictions.Load()
+	return s.cache.usedBytes(), s.cache.budgetBytes(), s.cache.hits.Load(), s.cache.misses.Load(), s.cache.evictions.Load()
 }
 
 // Tick advances the access clocks (hot cache, access records); the engine
