@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -215,6 +216,7 @@ type getResult struct {
 	ops, hits, misses, errs int64
 	elapsed                 time.Duration
 	cpuPerReq               time.Duration
+	cacheHitRate            float64 // Cairn's hot cache over the measured part, -1 if unknown
 	firstErr                string
 }
 
@@ -282,12 +284,17 @@ func getLoad(s *server, conns int, warmup, d time.Duration, pick func(*rand.Rand
 		}(w)
 	}
 	time.Sleep(warmup)
+	hits0, misses0, known0 := hotCacheCounts(s)
 	cpu0 := cpuTime(s.pid())
 	t0 := time.Now()
 	measuring.Store(true)
 	time.Sleep(d)
 	measuring.Store(false)
 	res.elapsed = time.Since(t0)
+	res.cacheHitRate = -1
+	if hits1, misses1, known1 := hotCacheCounts(s); known0 && known1 && hits1+misses1 > hits0+misses0 {
+		res.cacheHitRate = float64(hits1-hits0) / float64(hits1-hits0+misses1-misses0)
+	}
 	res.ops, res.hits, res.misses, res.errs = ops.Load(), hits.Load(), misses.Load(), errs.Load()
 	if cpu1 := cpuTime(s.pid()); !s.exited() && res.ops > 0 && cpu1 > 0 {
 		res.cpuPerReq = (cpu1 - cpu0) / time.Duration(res.ops)
@@ -295,6 +302,33 @@ func getLoad(s *server, conns int, warmup, d time.Duration, pick func(*rand.Rand
 	stopFlag.Store(true)
 	wg.Wait()
 	return res
+}
+
+// hotCacheCounts reads Cairn's hot cache hits and misses from INFO memory;
+// known is false for Redis or on an error.
+func hotCacheCounts(s *server) (hits, misses int64, known bool) {
+	text, err := info(s.port, "memory")
+	if err != nil {
+		return 0, 0, false
+	}
+	found := 0
+	for _, line := range strings.Split(text, "\r\n") {
+		name, v, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			continue
+		}
+		switch name {
+		case "hot_cache_hits":
+			hits, found = n, found+1
+		case "hot_cache_misses":
+			misses, found = n, found+1
+		}
+	}
+	return hits, misses, found == 2
 }
 
 // rssSampler records a process's peak resident set size: VmRSS sampled

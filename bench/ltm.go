@@ -10,6 +10,17 @@ import (
 	"time"
 )
 
+// cacheLines picks the hot and block cache lines of INFO memory.
+func cacheLines(info string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(info, "\r\n") {
+		if strings.HasPrefix(line, "hot_cache_") || strings.HasPrefix(line, "block_cache_") {
+			b.WriteString(" " + line)
+		}
+	}
+	return b.String()
+}
+
 // ltmResult is the larger-than-memory scenario.
 type ltmResult struct {
 	bound, capBytes int64
@@ -167,6 +178,9 @@ func runLTM(o options, bin string, hotSetGet float64) *ltmResult {
 		logf("cairn uniform GET: %.0f/s (%d hits, %d misses, %d errors) %s", l.uniform.rps(), l.uniform.hits, l.uniform.misses, l.uniform.errs, l.uniform.firstErr)
 		l.zipfian = getLoad(cairn, o.clients, 5*time.Second, o.ltmDuration, func(r *rand.Rand) int { return item(z.item(r)) })
 		logf("cairn zipfian GET: %.0f/s (%d hits, %d misses); %.0f%% of draws in the hottest 10%%", l.zipfian.rps(), l.zipfian.hits, l.zipfian.misses, 100*l.zipfHotShare)
+		if text, err := info(cairn.port, "memory"); err == nil {
+			logf("cairn caches after the zipfian GETs:%s", cacheLines(text))
+		}
 		cachedKeys := min(10000, loaded)
 		l.cached = getLoad(cairn, o.clients, 3*time.Second, o.ltmDuration, func(r *rand.Rand) int { return item(r.IntN(cachedKeys)) })
 		logf("cairn cached GET (%d keys): %.0f/s", cachedKeys, l.cached.rps())

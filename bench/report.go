@@ -364,7 +364,11 @@ func (r *report) markdown() string {
 			if g.res.elapsed == 0 {
 				continue
 			}
-			w("| %s, %d clients × 1 request | %.0f GET/s, %.1f µs server CPU/GET, %d misses, %d errors |\n", g.name, o.clients, g.res.rps(), us(g.res.cpuPerReq), g.res.misses, g.res.errs)
+			hitRate := ""
+			if g.res.cacheHitRate >= 0 {
+				hitRate = fmt.Sprintf(", %.0f%% hot cache hits", 100*g.res.cacheHitRate)
+			}
+			w("| %s, %d clients × 1 request | %.0f GET/s, %.1f µs server CPU/GET%s, %d misses, %d errors |\n", g.name, o.clients, g.res.rps(), us(g.res.cpuPerReq), hitRate, g.res.misses, g.res.errs)
 		}
 		if l.uniform.ops > 0 && iops > 0 {
 			w("| uniform GET / disk random-read IOPS (%d goroutines) | **%.2f** |\n", th, l.uniform.rps()/iops)

@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -127,6 +129,33 @@ func command(port int, args ...string) (reply, error) {
 	defer c.close()
 	c.c.SetDeadline(time.Now().Add(10 * time.Minute))
 	return c.do(args...)
+}
+
+// info returns the text of INFO section.
+func info(port int, section string) (string, error) {
+	c, err := dial(port)
+	if err != nil {
+		return "", err
+	}
+	defer c.close()
+	c.c.SetDeadline(time.Now().Add(time.Minute))
+	c.send([]byte("INFO"), []byte(section))
+	if err := c.flush(); err != nil {
+		return "", err
+	}
+	line, err := c.r.ReadString('\n')
+	if err != nil {
+		return "", err
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(line, "$")))
+	if err != nil || line[0] != '$' {
+		return "", fmt.Errorf("INFO replied %q", line)
+	}
+	body := make([]byte, n+2)
+	if _, err := io.ReadFull(c.r, body); err != nil {
+		return "", err
+	}
+	return string(body[:n]), nil
 }
 
 // waitPong polls PING until the reply is +PONG (not -LOADING, not a refused
