@@ -6,10 +6,11 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sort"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/cairndb/cairn/storage"
 )
 
 // RedisVersion is the Redis version Cairn is compatible with and reports.
@@ -119,7 +120,7 @@ func (s *Server) infoMemory(b *strings.Builder) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	used := s.store.UsedMemory()
-	rss := processRSS()
+	rss := storage.ResidentBytes()
 	if rss == 0 {
 		rss = int64(ms.Sys - ms.HeapReleased)
 	}
@@ -151,21 +152,6 @@ func (s *Server) infoMemory(b *strings.Builder) {
 	fmt.Fprintf(b, "hot_cache_used:%d\r\nhot_cache_budget:%d\r\nhot_cache_hits:%d\r\nhot_cache_misses:%d\r\nhot_cache_evictions:%d\r\n", cacheUsed, cacheBudget, hits, misses, evictions)
 	fmt.Fprintf(b, "block_cache_used:%d\r\nblock_cache_capacity:%d\r\nblock_cache_hits:%d\r\nblock_cache_misses:%d\r\n", blockUsed, blockCap, blockHits, blockMisses)
 	fmt.Fprintf(b, "memtable_size:%d\r\nmemtable_used:%d\r\n", s.store.MemTableSize(), memtables)
-}
-
-// processRSS is the resident set size from /proc (0 when unavailable):
-// Pebble's block cache and memtables live outside the Go heap.
-func processRSS() int64 {
-	data, err := os.ReadFile("/proc/self/statm")
-	if err != nil {
-		return 0
-	}
-	f := strings.Fields(string(data))
-	if len(f) < 2 {
-		return 0
-	}
-	pages, _ := strconv.ParseInt(f[1], 10, 64)
-	return pages * int64(os.Getpagesize())
 }
 
 // notePeak records and returns the peak of used memory.

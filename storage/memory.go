@@ -504,7 +504,7 @@ func (s *Store) trimLoop() {
 			return
 		case now := <-tick.C:
 			p := s.plan.Load()
-			if p == nil || now.Sub(last) < trimGap || residentBytes() <= p.Bound+trimSlack {
+			if p == nil || now.Sub(last) < trimGap || ResidentBytes() <= p.Bound+trimSlack {
 				continue
 			}
 			releaseFreedMemory()
@@ -518,8 +518,10 @@ const (
 	trimSlack = 48 << 20 // the binary's code and the runtime's own
 )
 
-// residentBytes is the process's resident set size (0 if unknown).
-func residentBytes() int64 {
+// ResidentBytes is the process's resident set size from /proc (0 when
+// unavailable): Pebble's block cache and memtables live outside the Go
+// heap, so the Go runtime's figures miss them.
+func ResidentBytes() int64 {
 	b, err := os.ReadFile("/proc/self/statm")
 	if err != nil {
 		return 0
