@@ -30,16 +30,9 @@ func newFreqSketch(entries int64) *freqSketch {
 }
 
 // slots returns the word of a key and the bit offsets of its four
-// counters in it. CRC-32C of similar keys differs in few bits, so the
-// hash is remixed first (fmix32).
+// counters in it.
 func (f *freqSketch) slots(hash uint32) (*atomic.Uint64, [4]uint32) {
-	h := hash
-	h ^= h >> 16
-	h *= 0x85ebca6b
-	h ^= h >> 13
-	h *= 0xc2b2ae35
-	h ^= h >> 16
-	w := &f.words[h&f.mask]
+	w := &f.words[fmix32(hash)&f.mask]
 	// The counters within the word come from another hash of the key (the
 	// top byte of a multiplicative one), one in each quarter of the word
 	// so they never coincide.

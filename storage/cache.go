@@ -124,22 +124,9 @@ func (c *cache) put(hash uint32, k []byte, m *Meta) {
 		s.bytes += size - old.size
 		old.meta, old.size, old.access = m, size, c.clock.Load()
 	} else {
-		// A full shard lets a new key in only if it was looked up more
-		// often lately than each entry it displaces. A key read once, as
-		// every key of a scan or of a uniform load over a large dataset
-		// is, then leaves the hot keys in place (TinyLFU admission).
-		sk := c.sketch.Load()
-		want := sk.estimate(hash)
-		if s.bytes+size > budget && !c.full.Load() {
-			c.full.Store(true)
-		}
-		for s.bytes+size > budget && len(s.m) > 0 {
-			k, victim := c.victim(s)
-			if want <= sk.estimate(victim.hash) {
-				s.mu.Unlock()
-				return
-			}
-			c.drop(s, k, victim)
+		if s.bytes+size > budget && !c.admit(s, hash, size, budget) {
+			s.mu.Unlock()
+			return
 		}
 		s.m[string(k)] = &cacheEntry{meta: m, hash: hash, size: size, access: c.clock.Load(), freq: lfuInit}
 		s.bytes += size
@@ -158,6 +145,27 @@ func (c *cache) remove(hash uint32, k []byte) {
 		delete(s.m, string(k))
 	}
 	s.mu.Unlock()
+}
+
+// admit makes room in a full shard for a new key if the key was looked
+// up more often lately than each entry it displaces, and reports whether
+// it did. A key read once, as every key of a scan or of a uniform load
+// over a large dataset is, then leaves the hot keys in place (TinyLFU
+// admission). The caller holds s.mu.
+func (c *cache) admit(s *cacheShard, hash uint32, size, budget int64) bool {
+	if !c.full.Load() {
+		c.full.Store(true)
+	}
+	sk := c.sketch.Load()
+	want := sk.estimate(hash)
+	for s.bytes+size > budget && len(s.m) > 0 {
+		k, victim := c.victim(s)
+		if want <= sk.estimate(victim.hash) {
+			return false
+		}
+		c.drop(s, k, victim)
+	}
+	return true
 }
 
 // victim picks what to evict from a handful of sampled entries: the one

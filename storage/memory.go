@@ -166,14 +166,19 @@ func newAccessTable(slots int) *accessTable {
 }
 
 func (t *accessTable) slot(hash uint32) *atomic.Uint64 {
-	// fmix32: CRC-32C of similar keys differs in few bits.
-	h := hash
+	return &t.slots[fmix32(hash)&t.mask]
+}
+
+// fmix32 spreads a key's CRC-32C over all bits (MurmurHash3's finalizer):
+// the CRCs of similar keys differ in few bits, so table indexes taken
+// from their low bits would collide.
+func fmix32(h uint32) uint32 {
 	h ^= h >> 16
 	h *= 0x85ebca6b
 	h ^= h >> 13
 	h *= 0xc2b2ae35
 	h ^= h >> 16
-	return &t.slots[h&t.mask]
+	return h
 }
 
 // read returns a slot's access time and LFU counter.
