@@ -46,7 +46,7 @@ func (s *Store) NewLoader() (*Loader, error) {
 	return &Loader{
 		s:      s,
 		oid:    first,
-		tx:     &Tx{s: s, batch: s.db.NewIndexedBatch(), indexed: true},
+		tx:     &Tx{s: s, batch: s.db.NewIndexedBatch(), indexed: true, bulk: true},
 		staged: map[int]uint32{},
 		deltas: map[uint32]*dbCounters{},
 		puts:   map[uint32]int64{},

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -14,8 +15,9 @@ const cacheShards = 256
 const maxCachedValue = 1 << 20
 
 // cache holds decoded Meta records (and so small string values) of hot keys,
-// including "known absent" entries. It is write-through: a Tx updates it at
-// commit while still holding the key locks, so it never disagrees with Pebble.
+// including "known absent" entries, and the element records Txs look up.
+// It is write-through: a Tx updates it at commit while still holding the
+// key locks, so it never disagrees with Pebble.
 // Eviction samples a few entries and drops the least recently used, as
 // Redis's approximated LRU does.
 type cache struct {
@@ -27,6 +29,15 @@ type cache struct {
 	full        atomic.Bool // a new key has met a full shard: admission is on
 
 	hits, misses, evictions atomic.Int64
+
+	// Element records (role 0x02) share the budget: members, fields,
+	// scores and sorted-set index counts, written through by Tx.Commit.
+	// A commit that deletes a range of a live object's elements bumps the
+	// epoch, which retires every element entry at once: a range's keys
+	// cannot be found in a hash map. Such commits drop over 32 elements
+	// in one go (LTRIM, XTRIM), so they are rare.
+	elemEpoch            atomic.Uint32
+	elemHits, elemMisses atomic.Int64
 
 	// LFU tracking, on when maxmemory-policy is an LFU policy.
 	lfu       atomic.Bool
@@ -42,6 +53,8 @@ type cacheShard struct {
 
 type cacheEntry struct {
 	meta   *Meta  // nil = the key is known to be absent
+	elem   []byte // an element record's value (never changed in place)
+	epoch  uint32 // elemEpoch when an element entry was read or written
 	hash   uint32 // KeyHash of the key
 	access uint32 // cache clock (unix seconds) of the last access
 	freq   uint8  // LFU counter, as Redis keeps it (logarithmic, decaying)
@@ -106,10 +119,6 @@ func (c *cache) get(hash uint32, k []byte) (*Meta, bool) {
 }
 
 func (c *cache) put(hash uint32, k []byte, m *Meta) {
-	budget := c.shardBudget.Load()
-	if budget <= 0 {
-		return
-	}
 	size := int64(len(k) + 64)
 	if m != nil {
 		if len(m.Value) > maxCachedValue {
@@ -118,23 +127,84 @@ func (c *cache) put(hash uint32, k []byte, m *Meta) {
 		}
 		size += m.size()
 	}
+	c.store(hash, k, cacheEntry{meta: m, size: size}, true)
+}
+
+// store replaces an entry or, with insert, adds it, making room as the
+// admission rule allows. An element value is copied only when stored.
+func (c *cache) store(hash uint32, k []byte, e cacheEntry, insert bool) {
+	budget := c.shardBudget.Load()
+	if budget <= 0 {
+		return
+	}
+	e.hash, e.access = hash, c.clock.Load()
 	s := c.shard(hash)
 	s.mu.Lock()
-	if old, ok := s.m[string(k)]; ok {
-		s.bytes += size - old.size
-		old.meta, old.size, old.access = m, size, c.clock.Load()
+	old, ok := s.m[string(k)]
+	if !ok && (!insert || s.bytes+e.size > budget && !c.admit(s, hash, e.size, budget)) {
+		s.mu.Unlock()
+		return
+	}
+	e.elem = bytes.Clone(e.elem) // never nil for an element: nil is a meta entry's
+	if ok {
+		s.bytes += e.size - old.size
+		e.freq = old.freq
+		*old = e
 	} else {
-		if s.bytes+size > budget && !c.admit(s, hash, size, budget) {
-			s.mu.Unlock()
-			return
-		}
-		s.m[string(k)] = &cacheEntry{meta: m, hash: hash, size: size, access: c.clock.Load(), freq: lfuInit}
-		s.bytes += size
+		e.freq = lfuInit
+		ne := new(cacheEntry)
+		*ne = e
+		s.m[string(k)] = ne
+		s.bytes += e.size
 	}
 	for s.bytes > budget && len(s.m) > 1 {
 		c.evictOne(s)
 	}
 	s.mu.Unlock()
+}
+
+// getElem returns a copy of a cached element record's value.
+func (c *cache) getElem(hash uint32, k []byte) ([]byte, bool) {
+	if c.shardBudget.Load() <= 0 {
+		return nil, false
+	}
+	if c.full.Load() {
+		c.sketch.Load().add(hash)
+	}
+	s := c.shard(hash)
+	s.mu.Lock()
+	e, ok := s.m[string(k)]
+	var v []byte
+	if ok {
+		if e.epoch == c.elemEpoch.Load() {
+			e.access = c.clock.Load()
+			v = e.elem
+		} else {
+			s.bytes -= e.size
+			delete(s.m, string(k))
+			ok = false
+		}
+	}
+	s.mu.Unlock()
+	if !ok {
+		c.elemMisses.Add(1)
+		return nil, false
+	}
+	c.elemHits.Add(1)
+	return bytes.Clone(v), true
+}
+
+// putElem caches an element record's value or, without insert, only
+// replaces the one cached.
+func (c *cache) putElem(hash uint32, k, v []byte, epoch uint32, insert bool) {
+	if len(v) > maxCachedValue {
+		c.remove(hash, k)
+		return
+	}
+	if v == nil {
+		v = []byte{}
+	}
+	c.store(hash, k, cacheEntry{elem: v, epoch: epoch, size: int64(len(k) + len(v) + 64)}, insert)
 }
 
 func (c *cache) remove(hash uint32, k []byte) {
@@ -158,6 +228,9 @@ func (c *cache) admit(s *cacheShard, hash uint32, size, budget int64) bool {
 	}
 	sk := c.sketch.Load()
 	want := sk.estimate(hash)
+	if want == 0 {
+		return false // no entry is looked up less than never
+	}
 	for s.bytes+size > budget && len(s.m) > 0 {
 		k, victim := c.victim(s)
 		if want <= sk.estimate(victim.hash) {

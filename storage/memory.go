@@ -409,7 +409,7 @@ func (sp *Sampler) SampleVolatile(n int, soonest bool) ([]Candidate, error) {
 // MemoryPlan splits a process memory bound between Cairn's memory users.
 type MemoryPlan struct {
 	Bound        int64 // everything below, plus the Go runtime's share
-	HotCache     int64 // decoded meta records
+	HotCache     int64 // decoded meta records and element records
 	BlockCache   int64 // Pebble's block cache
 	MemTable     int64 // one Pebble memtable; up to memTableLimit are alive
 	AccessSlots  int   // access records (8 bytes each)

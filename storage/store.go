@@ -22,7 +22,7 @@ type Options struct {
 	Dir            string
 	BlockCacheSize int64 // Pebble's block cache
 	MemTableSize   int64
-	HotCacheSize   int64 // decoded meta records and small values
+	HotCacheSize   int64 // decoded meta records, small values, element records
 	AccessSlots    int   // access records (LRU clock / LFU counter); 0 = 1M slots
 	Logger         pebble.Logger
 }
@@ -384,6 +384,11 @@ func (s *Store) Close() error {
 
 // Pebble exposes the underlying database for statistics.
 func (s *Store) Pebble() *pebble.DB { return s.db }
+
+// ElementCacheStats reports the hot cache's lookups of element records.
+func (s *Store) ElementCacheStats() (hits, misses int64) {
+	return s.cache.elemHits.Load(), s.cache.elemMisses.Load()
+}
 
 // CacheStats reports the hot cache's figures.
 func (s *Store) CacheStats() (used, budget, hits, misses, evictions int64) {

@@ -28,6 +28,15 @@ type Tx struct {
 	access  []accessSet        // access data keys arrive with, set after commit
 	deletes []objectDeletes    // element deletes by object (tombstones.go)
 
+	// The element records the Tx read from Pebble or wrote: its reads see
+	// them without asking the batch (whose Get also reads Pebble), and
+	// Commit writes them through to the hot cache. A bulk load's Tx keeps
+	// none: it commits its batch itself.
+	elems     []elemRecord
+	elemIndex map[string]int // by key, once elems outgrow a scan
+	dropped   []keyRange     // element ranges this Tx deleted
+	bulk      bool
+
 	// Reused across the Tx's lives (it is pooled): entry structs and the
 	// bytes of their keys, so a command allocates nothing for them.
 	spare   []*entry
@@ -47,6 +56,21 @@ type entry struct {
 }
 
 const indexAfter = 8
+
+type elemRecord struct {
+	key     []byte // element key, in the arena
+	val     []byte // in the arena
+	absent  bool   // not found, or deleted
+	large   bool   // written, but its value was not kept: read the batch
+	read    bool   // the Tx looked it up (Get, or GetMember's filter)
+	written bool
+}
+
+// keptValue is the largest element value a Tx copies for its reads and
+// the hot cache; larger ones are read back from the batch.
+const keptValue = 1 << 10
+
+type keyRange struct{ lower, upper []byte }
 
 var txPool = sync.Pool{New: func() any { return new(Tx) }}
 
@@ -69,7 +93,11 @@ func (tx *Tx) release() {
 	if cap(tx.arena) > 64<<10 {
 		tx.arena = nil // a huge MSET should not pin its memory forever
 	}
-	*tx = Tx{entries: tx.entries[:0], spare: spare, arena: tx.arena[:0], scratch: tx.scratch[:0], deletes: tx.deletes[:0]}
+	clear(tx.elems) // they point into arenas the next life must not pin
+	if cap(tx.elems) > 1024 {
+		tx.elems = nil
+	}
+	*tx = Tx{entries: tx.entries[:0], spare: spare, arena: tx.arena[:0], scratch: tx.scratch[:0], deletes: tx.deletes[:0], elems: tx.elems[:0]}
 	txPool.Put(tx)
 }
 
@@ -215,18 +243,43 @@ func (tx *Tx) commitBatch() *pebble.Batch {
 	return tx.batch
 }
 
-// Get reads element sub of object oid. The returned slice is a copy.
+// Get reads element sub of object oid: the Tx's own records, then the hot
+// cache, then Pebble. The returned slice is a copy.
 func (tx *Tx) Get(oid uint64, sub []byte) ([]byte, bool, error) {
 	var buf [64]byte
 	k := ElemKey(buf[:0], oid, sub)
-	var v []byte
-	var closer interface{ Close() error }
-	var err error
-	if tx.indexed {
-		v, closer, err = tx.batch.Get(k)
-	} else {
-		v, closer, err = tx.s.db.Get(k)
+	if tx.bulk {
+		return tx.read(tx.batch, k)
 	}
+	if i, ok := tx.recorded(k); ok {
+		r := &tx.elems[i]
+		switch {
+		case r.absent:
+			return nil, false, nil
+		case r.large:
+			return tx.read(tx.batch, k)
+		}
+		return append([]byte{}, r.val...), true, nil
+	}
+	for _, r := range tx.dropped {
+		if bytes.Compare(k, r.lower) >= 0 && bytes.Compare(k, r.upper) < 0 {
+			return nil, false, nil
+		}
+	}
+	// Nothing in the batch holds k: Pebble's committed state is the answer.
+	if v, ok := tx.s.cache.getElem(KeyHash(k), k); ok {
+		return v, true, nil
+	}
+	v, ok, err := tx.read(tx.s.db, k)
+	if err == nil && len(v) <= keptValue {
+		tx.record(k, elemRecord{val: v, absent: !ok, read: true})
+	}
+	return v, ok, err
+}
+
+// read gets k from r (the batch or the database) and copies it out.
+func (tx *Tx) read(r pebble.Reader, k []byte) ([]byte, bool, error) {
+	v, closer, err := r.Get(k)
 	if errors.Is(err, pebble.ErrNotFound) {
 		return nil, false, nil
 	}
@@ -241,11 +294,99 @@ func (tx *Tx) Get(oid uint64, sub []byte) ([]byte, bool, error) {
 	return out, true, nil
 }
 
+// recorded finds the Tx's record of element key k.
+func (tx *Tx) recorded(k []byte) (int, bool) {
+	if tx.elemIndex != nil {
+		i, ok := tx.elemIndex[string(k)]
+		return i, ok
+	}
+	for i := range tx.elems {
+		if bytes.Equal(tx.elems[i].key, k) {
+			return i, true
+		}
+	}
+	return -1, false
+}
+
+// record keeps what the Tx read or wrote of element key k, replacing an
+// earlier record of k; a key once read stays marked as read.
+func (tx *Tx) record(k []byte, r elemRecord) {
+	if r.val != nil {
+		r.val = tx.keep(r.val)
+	}
+	if i, ok := tx.recorded(k); ok {
+		old := &tx.elems[i]
+		r.key, r.read = old.key, r.read || old.read
+		*old = r
+		return
+	}
+	r.key = tx.keep(k)
+	tx.elems = append(tx.elems, r)
+	switch {
+	case tx.elemIndex != nil:
+		tx.elemIndex[string(r.key)] = len(tx.elems) - 1
+	case len(tx.elems) > 4*indexAfter:
+		tx.elemIndex = make(map[string]int, 2*len(tx.elems))
+		for i, r := range tx.elems {
+			tx.elemIndex[string(r.key)] = i
+		}
+	}
+}
+
+// recordWrite records an element write (a delete when deleted).
+func (tx *Tx) recordWrite(k, val []byte, deleted bool) {
+	if tx.bulk {
+		return
+	}
+	r := elemRecord{absent: deleted, written: true}
+	switch {
+	case deleted:
+	case len(val) > keptValue:
+		r.large = true
+	default:
+		r.val = val
+		if r.val == nil {
+			r.val = []byte{}
+		}
+	}
+	tx.record(k, r)
+}
+
+// writeThrough brings the hot cache up to date with the commit, still
+// under the keys' locks. Records the Tx looked up are cached (a member
+// SADD checked, a score ZADD read); written records it never read, such
+// as a pushed list element, only refresh an entry already cached, so a
+// stream of writes does not flood the cache.
+func (tx *Tx) writeThrough() {
+	c := tx.s.cache
+	if len(tx.dropped) > 0 {
+		c.elemEpoch.Add(1)
+	}
+	epoch := c.elemEpoch.Load()
+	for i := range tx.elems {
+		r := &tx.elems[i]
+		hash := KeyHash(r.key)
+		switch {
+		case r.absent && r.written, r.large:
+			c.remove(hash, r.key)
+		case r.absent:
+		case r.read:
+			c.putElem(hash, r.key, r.val, epoch, true)
+		default:
+			c.putElem(hash, r.key, r.val, epoch, false)
+		}
+	}
+}
+
 // GetMember is Get for lookups that often miss: a member or field of a
 // set, hash or sorted set about to be added. A big object's misses are
 // answered from its element filter (elemfilter.go) without reading Pebble.
 func (tx *Tx) GetMember(oid uint64, sub []byte) ([]byte, bool, error) {
 	if tx.elemAbsent(oid, sub) {
+		if !tx.bulk {
+			var buf [64]byte
+			tx.record(ElemKey(buf[:0], oid, sub), elemRecord{absent: true, read: true})
+		}
 		return nil, false, nil
 	}
 	return tx.Get(oid, sub)
@@ -255,13 +396,17 @@ func (tx *Tx) GetMember(oid uint64, sub []byte) ([]byte, bool, error) {
 func (tx *Tx) Set(oid uint64, sub, value []byte) {
 	tx.s.elems.noteElem(oid, sub)
 	var buf [64]byte
-	tx.writeBatch().Set(ElemKey(buf[:0], oid, sub), value, nil)
+	k := ElemKey(buf[:0], oid, sub)
+	tx.writeBatch().Set(k, value, nil)
+	tx.recordWrite(k, value, false)
 }
 
 // Delete removes element sub of object oid.
 func (tx *Tx) Delete(oid uint64, sub []byte) {
 	var buf [64]byte
-	tx.writeBatch().Delete(ElemKey(buf[:0], oid, sub), nil)
+	k := ElemKey(buf[:0], oid, sub)
+	tx.writeBatch().Delete(k, nil)
+	tx.recordWrite(k, nil, true)
 	if n := len(tx.deletes); n > 0 && tx.deletes[n-1].oid == oid {
 		tx.deletes[n-1].n++
 	} else {
@@ -277,7 +422,18 @@ type objectDeletes struct {
 // DeleteRange removes the elements of object oid with subkeys in
 // [lower, upper) with one range tombstone, whatever their number.
 func (tx *Tx) DeleteRange(oid uint64, lower, upper []byte) {
-	tx.writeBatch().DeleteRange(ElemKey(nil, oid, lower), ElemKey(nil, oid, upper), nil)
+	r := keyRange{ElemKey(nil, oid, lower), ElemKey(nil, oid, upper)}
+	tx.writeBatch().DeleteRange(r.lower, r.upper, nil)
+	if tx.bulk {
+		return
+	}
+	tx.dropped = append(tx.dropped, r)
+	for i := range tx.elems {
+		e := &tx.elems[i]
+		if bytes.Compare(e.key, r.lower) >= 0 && bytes.Compare(e.key, r.upper) < 0 {
+			*e = elemRecord{key: e.key, absent: true, read: e.read, written: true}
+		}
+	}
 }
 
 // Iter iterates the elements of object oid with subkeys in [lower, upper);
@@ -367,6 +523,7 @@ func (tx *Tx) Commit() (bool, error) {
 	}
 	if !wrote {
 		tx.publishHints() // what the Tx saw is what is committed
+		tx.writeThrough() // what it read
 		return false, nil
 	}
 	b := tx.commitBatch()
@@ -388,6 +545,7 @@ func (tx *Tx) Commit() (bool, error) {
 			s.cache.put(e.hash, e.mkey, e.cur)
 		}
 	}
+	tx.writeThrough()
 	for _, d := range deltas {
 		c := s.countersOf(d.phys)
 		c.keys.Add(d.keys)
@@ -554,6 +712,7 @@ func (tx *Tx) CopyObject(from, to uint64) error {
 	b := tx.writeBatch()
 	for i := range keys {
 		b.Set(keys[i], vals[i], nil)
+		tx.recordWrite(keys[i], vals[i], false)
 	}
 	return nil
 }
