@@ -127,6 +127,26 @@ func (l *list) push(front bool, vals ...[]byte) {
 
 // pop removes up to n elements from the front or the back and returns
 // them in the order they were popped.
+// popAhead is how many records a pop reads from Pebble at once: the next
+// pops of the same end then find theirs in the hot cache.
+const popAhead = 16
+
+// end reads the first or last element for a pop. A point read would cost a
+// Pebble lookup per pop; on a miss it reads popAhead records of that end.
+func (l *list) end(front bool) []byte {
+	n := l.length()
+	i, from, to := int64(0), int64(0), min(popAhead, n)
+	if !front {
+		i, from, to = n-1, max(n-popAhead, 0), n
+	}
+	v, ok, err := l.x.tx().GetAhead(l.meta.OID, l.sub(i), l.sub(from), l.sub(to))
+	l.x.must(err)
+	if !ok {
+		l.x.must(errListCorrupt)
+	}
+	return v
+}
+
 func (l *list) pop(front bool, n int64) [][]byte {
 	n = min(n, l.length())
 	if n <= 0 {
@@ -139,7 +159,7 @@ func (l *list) pop(front bool, n int64) [][]byte {
 	}
 	var vals [][]byte
 	if n == 1 {
-		vals = [][]byte{l.at(from)} // a point read is cheaper than an iterator
+		vals = [][]byte{l.end(front)}
 	} else {
 		vals = l.collect(from, to, !front)
 	}

@@ -145,3 +145,48 @@ func TestTxReadsItsOwnElementWrites(t *testing.T) {
 	wantElem(t, s, oid, "x", "old", true) // the discarded Tx left nothing behind
 	wantElem(t, s, oid, "big", "", false)
 }
+
+func TestGetAheadKeepsTheRunForLaterReads(t *testing.T) {
+	s := openTest(t, t.TempDir())
+	defer s.Close()
+	pos := func(i int) []byte { return binary.BigEndian.AppendUint32(nil, uint32(i)) }
+	tx := s.Begin()
+	oid, _ := tx.NewOID()
+	for i := range 20 {
+		tx.Set(oid, pos(i), []byte{byte(i)})
+	}
+	commit(t, tx)
+
+	// The Tx's own writes win over what the run reads from Pebble.
+	tx = s.Begin()
+	tx.Set(oid, pos(1), []byte("mine"))
+	tx.Delete(oid, pos(2))
+	v, ok, err := tx.GetAhead(oid, pos(0), pos(0), pos(8))
+	if err != nil || !ok || v[0] != 0 {
+		t.Fatalf("GetAhead of 0: %v, %v, %v", v, ok, err)
+	}
+	if v, _, _ := tx.Get(oid, pos(1)); string(v) != "mine" {
+		t.Fatalf("the Tx's write of 1 read back as %q", v)
+	}
+	if _, ok, _ := tx.Get(oid, pos(2)); ok {
+		t.Fatal("the Tx's delete of 2 was undone by the run")
+	}
+	commit(t, tx)
+
+	hits, misses := s.ElementCacheStats()
+	for i := 1; i < 8; i++ {
+		want, present := string([]byte{byte(i)}), true
+		switch i {
+		case 1:
+			want = "mine"
+		case 2:
+			want, present = "", false
+		}
+		wantElem(t, s, oid, string(pos(i)), want, present)
+	}
+	h, m := s.ElementCacheStats()
+	if h-hits != 6 || m-misses != 1 { // 2 was deleted: the one miss
+		t.Fatalf("reads after the run: %d hits, %d misses; want 6 and 1", h-hits, m-misses)
+	}
+	wantElem(t, s, oid, string(pos(12)), string([]byte{12}), true) // beyond the run
+}

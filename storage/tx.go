@@ -248,28 +248,78 @@ func (tx *Tx) commitBatch() *pebble.Batch {
 func (tx *Tx) Get(oid uint64, sub []byte) ([]byte, bool, error) {
 	var buf [64]byte
 	k := ElemKey(buf[:0], oid, sub)
-	if tx.bulk {
-		return tx.read(tx.batch, k)
+	if v, ok, known, err := tx.lookup(k); known {
+		return v, ok, err
 	}
-	if i, ok := tx.recorded(k); ok {
+	return tx.fetch(k)
+}
+
+// GetAhead is Get for the first of a run of records that later commands
+// will read one by one, such as the end of a list being popped: when sub
+// has to come from Pebble, the records in [lower, upper), which hold sub,
+// are read with it in one pass and kept for the hot cache.
+func (tx *Tx) GetAhead(oid uint64, sub, lower, upper []byte) ([]byte, bool, error) {
+	var buf [64]byte
+	k := ElemKey(buf[:0], oid, sub)
+	if v, ok, known, err := tx.lookup(k); known {
+		return v, ok, err
+	}
+	it, err := tx.Iter(oid, lower, upper)
+	if err != nil {
+		return nil, false, err
+	}
+	for ok := it.First(); ok; ok = it.Next() {
+		// A record the Tx wrote is recorded already; the rest are
+		// committed, or the iterator (which sees the batch) would not
+		// find them outside the Tx's records.
+		rk := it.it.Key()
+		if _, seen := tx.recorded(rk); !seen && len(it.Value()) <= keptValue {
+			tx.record(rk, elemRecord{val: it.Value(), read: true})
+		}
+	}
+	if err := it.Close(); err != nil {
+		return nil, false, err
+	}
+	if v, ok, known, err := tx.lookup(k); known {
+		return v, ok, err
+	}
+	return tx.fetch(k) // absent, or too large to keep
+}
+
+// lookup answers a read of element key k from the Tx's records or the hot
+// cache; known is false when only Pebble can tell.
+func (tx *Tx) lookup(k []byte) (v []byte, ok, known bool, err error) {
+	if tx.bulk {
+		v, ok, err = tx.read(tx.batch, k)
+		return v, ok, true, err
+	}
+	if i, found := tx.recorded(k); found {
 		r := &tx.elems[i]
+		r.read = true
 		switch {
 		case r.absent:
-			return nil, false, nil
+			return nil, false, true, nil
 		case r.large:
-			return tx.read(tx.batch, k)
+			v, ok, err = tx.read(tx.batch, k)
+			return v, ok, true, err
 		}
-		return append([]byte{}, r.val...), true, nil
+		return append([]byte{}, r.val...), true, true, nil
 	}
 	for _, r := range tx.dropped {
 		if bytes.Compare(k, r.lower) >= 0 && bytes.Compare(k, r.upper) < 0 {
-			return nil, false, nil
+			return nil, false, true, nil
 		}
 	}
 	// Nothing in the batch holds k: Pebble's committed state is the answer.
-	if v, ok := tx.s.cache.getElem(KeyHash(k), k); ok {
-		return v, true, nil
+	if v, found := tx.s.cache.getElem(KeyHash(k), k); found {
+		return v, true, true, nil
 	}
+	return nil, false, false, nil
+}
+
+// fetch reads element key k, which the Tx has not written, from Pebble
+// and records it.
+func (tx *Tx) fetch(k []byte) ([]byte, bool, error) {
 	v, ok, err := tx.read(tx.s.db, k)
 	if err == nil && len(v) <= keptValue {
 		tx.record(k, elemRecord{val: v, absent: !ok, read: true})
