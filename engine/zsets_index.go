@@ -6,6 +6,7 @@ import (
 	"errors"
 	"hash/fnv"
 	"math/bits"
+	"slices"
 
 	"github.com/cairndb/cairn/storage"
 )
@@ -72,17 +73,66 @@ func zboundKey(level int, pos []byte) []byte {
 	return append([]byte{zsetBoundTag, byte(level)}, pos...)
 }
 
+// zbounds is the index's boundaries in memory, a memo (storage/hints.go)
+// of the 'b' records: [L-1] lists level L's node starts in order. Finding
+// the node that holds a position is then a binary search instead of a
+// reverse seek through every level of the LSM tree, which every ZADD and
+// ZREM makes once per index level. Sets of up to zboundsMax elements keep
+// one; a Tx that adds or deletes boundaries sets a changed copy.
+type zbounds [][][]byte
+
+const (
+	zsetBoundsMemo storage.HintKind = 'B'
+	zboundsMax                      = 1 << 20 // about 16k level-1 boundaries
+)
+
+// size is about the memory the memo holds.
+func (b zbounds) size() int64 {
+	n := int64(24 * len(b))
+	for _, l := range b {
+		for _, p := range l {
+			n += int64(24 + len(p))
+		}
+	}
+	return n
+}
+
 // indexReader walks the index and the 's' records of a set.
 type indexReader struct {
-	z   *zset
-	it  *storage.Iter
-	low []byte // zsetLowHint: nothing live (element or boundary) is below it
+	z      *zset
+	it     *storage.Iter
+	low    []byte  // zsetLowHint: nothing live (element or boundary) is below it
+	bounds zbounds // nil until a walk needs it
 }
 
 func (z *zset) indexReader() *indexReader {
 	it, err := z.tx.Iter(z.m.OID, nil, nil)
 	zmust(err)
-	return &indexReader{z: z, it: it, low: z.tx.Hint(z.m.OID, zsetLowHint)}
+	r := &indexReader{z: z, it: it, low: z.tx.Hint(z.m.OID, zsetLowHint)}
+	r.bounds, _ = z.tx.Memo(z.m.OID, zsetBoundsMemo).(zbounds)
+	return r
+}
+
+// loadBounds reads every boundary into a memo, for a set small enough to
+// keep one; false leaves the reader on its records.
+func (r *indexReader) loadBounds() bool {
+	z := r.z
+	if z.m.Count > zboundsMax {
+		return false
+	}
+	b := make(zbounds, z.levels())
+	for ok := r.it.SeekGE([]byte{zsetBoundTag}); ok; ok = r.it.Next() {
+		k := r.it.Key()
+		if k[0] != zsetBoundTag {
+			break
+		}
+		if l := int(k[1]); l >= 1 && l <= len(b) {
+			b[l-1] = append(b[l-1], bytes.Clone(k[2:]))
+		}
+	}
+	z.tx.SetMemo(z.m.OID, zsetBoundsMemo, b, b.size())
+	r.bounds = b
+	return true
 }
 
 // floor is where a walk from pos (nil: the head) may start: the records
@@ -123,6 +173,17 @@ func (r *indexReader) onBound(ok bool, level int) ([]byte, bool) {
 // containing is the start of the last node of level L starting before pos
 // (nil: the head).
 func (r *indexReader) containing(level int, pos []byte) []byte {
+	if r.bounds != nil || r.loadBounds() {
+		if level > len(r.bounds) {
+			return nil
+		}
+		l := r.bounds[level-1]
+		i, _ := slices.BinarySearchFunc(l, pos, bytes.Compare)
+		if i == 0 {
+			return nil
+		}
+		return l[i-1] // shared: never changed in place
+	}
 	var found bool
 	if r.low != nil {
 		found = r.it.SeekLTFloor(zboundKey(level, pos), zboundKey(level, r.low))
@@ -180,16 +241,45 @@ type zindexWrite struct {
 }
 
 func (z *zset) applyIndex(writes []zindexWrite) {
+	old, _ := z.tx.Memo(z.m.OID, zsetBoundsMemo).(zbounds)
+	var b zbounds // old's changed copy
+	var copied uint32
 	for _, w := range writes {
 		switch w.op {
 		case 'd':
 			z.tx.Delete(z.m.OID, zboundKey(w.level, w.start))
 			z.tx.Delete(z.m.OID, zcountKey(w.level, w.start))
-			continue
 		case 'n':
 			z.tx.Set(z.m.OID, zboundKey(w.level, w.start), nil)
 		}
-		z.tx.Set(z.m.OID, zcountKey(w.level, w.start), binary.AppendUvarint(nil, uint64(w.count)))
+		if w.op != 'd' {
+			z.tx.Set(z.m.OID, zcountKey(w.level, w.start), binary.AppendUvarint(nil, uint64(w.count)))
+		}
+		if old == nil || w.op == 's' {
+			continue
+		}
+		if b == nil {
+			b = slices.Clone(old)
+		}
+		for len(b) < w.level {
+			b = append(b, nil)
+		}
+		if copied&(1<<w.level) == 0 {
+			b[w.level-1] = slices.Clone(b[w.level-1])
+			copied |= 1 << w.level
+		}
+		l := b[w.level-1]
+		i, found := slices.BinarySearchFunc(l, w.start, bytes.Compare)
+		switch {
+		case w.op == 'n' && !found:
+			l = slices.Insert(l, i, bytes.Clone(w.start))
+		case w.op == 'd' && found:
+			l = slices.Delete(l, i, i+1)
+		}
+		b[w.level-1] = l
+	}
+	if b != nil {
+		z.tx.SetMemo(z.m.OID, zsetBoundsMemo, b, b.size())
 	}
 }
 

@@ -22,6 +22,11 @@ import (
 // Hints are not persistent and may be forgotten at any time (the table is
 // cleared when it grows too big); object ids are never reused, so a hint
 // of a deleted object is merely garbage.
+//
+// A memo is a hint that is a structure rather than bytes: the copy of an
+// object's records kept in memory in the form its readers want (a sorted
+// set's index boundaries), under the same rules. The Tx that changes the
+// records sets a new memo, never changes the one it read.
 
 // HintKind tells the hints of one object apart.
 type HintKind byte
@@ -31,29 +36,44 @@ type hintKey struct {
 	kind HintKind
 }
 
-type hintTable struct {
-	mu sync.Mutex
-	m  map[hintKey][]byte
+// hint is a hint's value ([]byte) or a memo, with its size in bytes.
+type hint struct {
+	v    any // nil: dropped
+	size int64
 }
 
-// maxHints bounds the table: past it, it starts over empty.
-const maxHints = 1 << 16
+type hintTable struct {
+	mu    sync.Mutex
+	m     map[hintKey]hint
+	bytes int64
+}
 
-func newHintTable() *hintTable { return &hintTable{m: make(map[hintKey][]byte)} }
+// maxHints and maxHintBytes bound the table: past either, it starts over
+// empty.
+const (
+	maxHints     = 1 << 16
+	maxHintBytes = 32 << 20
+)
+
+func newHintTable() *hintTable { return &hintTable{m: make(map[hintKey]hint)} }
 
 func (s *Store) hintTable() *hintTable { return s.hints }
+
+func (tx *Tx) hint(k hintKey) any {
+	if h, ok := tx.hints[k]; ok {
+		return h.v
+	}
+	t := tx.s.hintTable()
+	t.mu.Lock()
+	h := t.m[k]
+	t.mu.Unlock()
+	return h.v
+}
 
 // Hint returns the object's hint of this kind as this Tx sees it; nil when
 // there is none.
 func (tx *Tx) Hint(oid uint64, kind HintKind) []byte {
-	k := hintKey{oid, kind}
-	if v, ok := tx.hints[k]; ok {
-		return v
-	}
-	t := tx.s.hintTable()
-	t.mu.Lock()
-	v := t.m[k]
-	t.mu.Unlock()
+	v, _ := tx.hint(hintKey{oid, kind}).([]byte)
 	return v
 }
 
@@ -62,24 +82,44 @@ func (tx *Tx) Hint(oid uint64, kind HintKind) []byte {
 // it must DropHint.
 func (tx *Tx) SetHint(oid uint64, kind HintKind, v []byte) {
 	k := hintKey{oid, kind}
-	if cur, ok := tx.hints[k]; ok && bytes.Equal(cur, v) {
+	if cur, ok := tx.hints[k].v.([]byte); ok && bytes.Equal(cur, v) {
 		return
 	}
+	tx.setHint(k, hint{bytes.Clone(v), int64(len(v))})
+}
+
+func (tx *Tx) setHint(k hintKey, h hint) {
 	if tx.hints == nil {
-		tx.hints = make(map[hintKey][]byte)
+		tx.hints = make(map[hintKey]hint)
 	}
-	tx.hints[k] = bytes.Clone(v)
+	tx.hints[k] = h
+}
+
+// Memo returns the object's memo of this kind as this Tx sees it; nil when
+// there is none. The memo is shared: it must not be changed.
+func (tx *Tx) Memo(oid uint64, kind HintKind) any {
+	if tx.bulk {
+		return nil
+	}
+	return tx.hint(hintKey{oid, kind})
+}
+
+// SetMemo records a memo of about size bytes, true of the records as this
+// Tx sees them now, published when the Tx commits. A bulk load keeps none:
+// its Tx never commits.
+func (tx *Tx) SetMemo(oid uint64, kind HintKind, v any, size int64) {
+	if !tx.bulk {
+		tx.setHint(hintKey{oid, kind}, hint{v, size})
+	}
 }
 
 // DropHint forgets a hint at once, for everyone and for the rest of this Tx.
 func (tx *Tx) DropHint(oid uint64, kind HintKind) {
 	k := hintKey{oid, kind}
-	if tx.hints == nil {
-		tx.hints = make(map[hintKey][]byte)
-	}
-	tx.hints[k] = nil
+	tx.setHint(k, hint{})
 	t := tx.s.hintTable()
 	t.mu.Lock()
+	t.bytes -= t.m[k].size
 	delete(t.m, k)
 	t.mu.Unlock()
 }
@@ -92,14 +132,17 @@ func (tx *Tx) publishHints() {
 	}
 	t := tx.s.hintTable()
 	t.mu.Lock()
-	if len(t.m) > maxHints {
+	if len(t.m) > maxHints || t.bytes > maxHintBytes {
 		clear(t.m)
+		t.bytes = 0
 	}
-	for k, v := range tx.hints {
-		if v == nil {
+	for k, h := range tx.hints {
+		t.bytes -= t.m[k].size
+		if h.v == nil {
 			delete(t.m, k)
 		} else {
-			t.m[k] = v
+			t.m[k] = h
+			t.bytes += h.size
 		}
 	}
 	t.mu.Unlock()

@@ -22,11 +22,11 @@ type Tx struct {
 	batch   *pebble.Batch
 	indexed bool // batch is indexed: reads must go through it
 	entries []*entry
-	index   map[string]*entry  // by meta key, once entries outgrow a scan
-	objects map[uint64]int64   // object ids this Tx has seen → largest count
-	hints   map[hintKey][]byte // hints learnt or dropped (nil) by this Tx (hints.go)
-	access  []accessSet        // access data keys arrive with, set after commit
-	deletes []objectDeletes    // element deletes by object (tombstones.go)
+	index   map[string]*entry // by meta key, once entries outgrow a scan
+	objects map[uint64]int64  // object ids this Tx has seen → largest count
+	hints   map[hintKey]hint  // hints learnt or dropped (nil) by this Tx (hints.go)
+	access  []accessSet       // access data keys arrive with, set after commit
+	deletes []objectDeletes   // element deletes by object (tombstones.go)
 
 	// The element records the Tx read from Pebble or wrote: its reads see
 	// them without asking the batch (whose Get also reads Pebble), and
