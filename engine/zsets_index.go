@@ -100,17 +100,27 @@ func (b zbounds) size() int64 {
 // indexReader walks the index and the 's' records of a set.
 type indexReader struct {
 	z      *zset
-	it     *storage.Iter
-	low    []byte  // zsetLowHint: nothing live (element or boundary) is below it
-	bounds zbounds // nil until a walk needs it
+	open   *storage.Iter // nil until a walk needs records: see it
+	low    []byte        // zsetLowHint: nothing live (element or boundary) is below it
+	bounds zbounds       // nil until a walk needs it
 }
 
 func (z *zset) indexReader() *indexReader {
-	it, err := z.tx.Iter(z.m.OID, nil, nil)
-	zmust(err)
-	r := &indexReader{z: z, it: it, low: z.tx.Hint(z.m.OID, zsetLowHint)}
+	r := &indexReader{z: z, low: z.tx.Hint(z.m.OID, zsetLowHint)}
 	r.bounds, _ = z.tx.Memo(z.m.OID, zsetBoundsMemo).(zbounds)
 	return r
+}
+
+// it is the reader's iterator over the set's records, opened on first use:
+// with the bounds in memory and the counts in the hot cache, most inserts
+// and removes read no other record.
+func (r *indexReader) it() *storage.Iter {
+	if r.open == nil {
+		it, err := r.z.tx.Iter(r.z.m.OID, nil, nil)
+		zmust(err)
+		r.open = it
+	}
+	return r.open
 }
 
 // loadBounds reads every boundary into a memo, for a set small enough to
@@ -121,8 +131,8 @@ func (r *indexReader) loadBounds() bool {
 		return false
 	}
 	b := make(zbounds, z.levels())
-	for ok := r.it.SeekGE([]byte{zsetBoundTag}); ok; ok = r.it.Next() {
-		k := r.it.Key()
+	for ok := r.it().SeekGE([]byte{zsetBoundTag}); ok; ok = r.it().Next() {
+		k := r.it().Key()
 		if k[0] != zsetBoundTag {
 			break
 		}
@@ -144,7 +154,11 @@ func (r *indexReader) floor(pos []byte) []byte {
 	return pos
 }
 
-func (r *indexReader) close() { zmust(r.it.Close()) }
+func (r *indexReader) close() {
+	if r.open != nil {
+		zmust(r.open.Close())
+	}
+}
 
 // count reads the count of level L's node starting at start.
 func (r *indexReader) count(level int, start []byte) int64 {
@@ -163,7 +177,7 @@ func (r *indexReader) onBound(ok bool, level int) ([]byte, bool) {
 	if !ok {
 		return nil, false
 	}
-	k := r.it.Key()
+	k := r.it().Key()
 	if len(k) < 2 || k[0] != zsetBoundTag || int(k[1]) != level {
 		return nil, false
 	}
@@ -186,9 +200,9 @@ func (r *indexReader) containing(level int, pos []byte) []byte {
 	}
 	var found bool
 	if r.low != nil {
-		found = r.it.SeekLTFloor(zboundKey(level, pos), zboundKey(level, r.low))
+		found = r.it().SeekLTFloor(zboundKey(level, pos), zboundKey(level, r.low))
 	} else {
-		found = r.it.SeekLT(zboundKey(level, pos))
+		found = r.it().SeekLT(zboundKey(level, pos))
 	}
 	start, ok := r.onBound(found, level)
 	if !ok {
@@ -205,14 +219,14 @@ func (r *indexReader) nextBound(level int, start []byte) ([]byte, bool) {
 	} else {
 		k = zboundKey(level, r.floor(nil))
 	}
-	return r.onBound(r.it.SeekGE(k), level)
+	return r.onBound(r.it().SeekGE(k), level)
 }
 
 // scoresBetween counts the 's' records in [from, to).
 func (r *indexReader) scoresBetween(from, to []byte) int64 {
 	var n int64
 	end := zscoreKey(to)
-	for ok := r.it.SeekGE(zscoreKey(r.floor(from))); ok && bytes.Compare(r.it.Key(), end) < 0; ok = r.it.Next() {
+	for ok := r.it().SeekGE(zscoreKey(r.floor(from))); ok && bytes.Compare(r.it().Key(), end) < 0; ok = r.it().Next() {
 		n++
 	}
 	return n
@@ -223,7 +237,7 @@ func (r *indexReader) nodesBetween(level int, from, to []byte) int64 {
 	n := r.count(level, from)
 	var starts [][]byte
 	end := zboundKey(level, to)
-	for b, ok := r.nextBound(level, from); ok && bytes.Compare(r.it.Key(), end) < 0; b, ok = r.onBound(r.it.Next(), level) {
+	for b, ok := r.nextBound(level, from); ok && bytes.Compare(r.it().Key(), end) < 0; b, ok = r.onBound(r.it().Next(), level) {
 		starts = append(starts, bytes.Clone(b))
 	}
 	for _, s := range starts {
@@ -376,12 +390,12 @@ func (z *zset) buildLevel(level int) {
 		cur.count += n
 	}
 	if level == 1 {
-		for ok := r.it.SeekGE(zscoreKey(r.floor(nil))); ok && r.it.Key()[0] == zsetScoreTag; ok = r.it.Next() {
-			add(r.it.Key()[1:], 1)
+		for ok := r.it().SeekGE(zscoreKey(r.floor(nil))); ok && r.it().Key()[0] == zsetScoreTag; ok = r.it().Next() {
+			add(r.it().Key()[1:], 1)
 		}
 	} else {
 		var starts [][]byte
-		for b, ok := r.nextBound(level-1, nil); ok; b, ok = r.onBound(r.it.Next(), level-1) {
+		for b, ok := r.nextBound(level-1, nil); ok; b, ok = r.onBound(r.it().Next(), level-1) {
 			starts = append(starts, bytes.Clone(b))
 		}
 		add(nil, r.count(level-1, nil))
@@ -404,7 +418,7 @@ func (z *zset) countBefore(k []byte) int64 {
 	for level := z.levels(); level >= 1; level-- {
 		var passed [][]byte
 		cur := lo
-		for b, ok := r.nextBound(level, lo); ok && bytes.Compare(b, k) < 0; b, ok = r.onBound(r.it.Next(), level) {
+		for b, ok := r.nextBound(level, lo); ok && bytes.Compare(b, k) < 0; b, ok = r.onBound(r.it().Next(), level) {
 			passed = append(passed, cur)
 			cur = bytes.Clone(b)
 		}
@@ -434,16 +448,16 @@ func (z *zset) posAtRank(n int64) []byte {
 			}
 			n -= c
 			cur = bytes.Clone(b)
-			b, ok = r.onBound(r.it.Next(), level)
+			b, ok = r.onBound(r.it().Next(), level)
 		}
 		lo = cur
 	}
-	ok := r.it.SeekGE(zscoreKey(r.floor(lo)))
+	ok := r.it().SeekGE(zscoreKey(r.floor(lo)))
 	for ; ok && n > 0; n-- {
-		ok = r.it.Next()
+		ok = r.it().Next()
 	}
-	if !ok || r.it.Key()[0] != zsetScoreTag {
+	if !ok || r.it().Key()[0] != zsetScoreTag {
 		panic(storageError{errZsetIndex})
 	}
-	return bytes.Clone(r.it.Key()[1:])
+	return bytes.Clone(r.it().Key()[1:])
 }

@@ -117,6 +117,14 @@ func (z *zset) rankElems(start, n int64, reverse bool) []zelem {
 	if n <= 0 {
 		return nil
 	}
+	fromRun := start == 0 && !reverse
+	if r := z.run(); fromRun && int64(len(r)) >= n {
+		out := make([]zelem, n)
+		for i := range out {
+			out[i] = zelem{member: bytes.Clone(r[i].member), score: r[i].score}
+		}
+		return out
+	}
 	it := z.scores()
 	defer it.close()
 	var ok bool
@@ -131,13 +139,23 @@ func (z *zset) rankElems(start, n int64, reverse bool) []zelem {
 		ok = it.seekGE(z.posAtRank(start))
 	}
 	out := make([]zelem, 0, min(n, 1024))
+	var run zrun
 	for ; ok && n > 0; n-- {
 		out = append(out, it.elem())
+		if fromRun && len(out) <= zrunLen {
+			run = append(run, zrunElem{it.elem(), bytes.Clone(it.pos())})
+		}
 		if reverse {
 			ok = it.prev()
 		} else {
 			ok = it.next()
 		}
+	}
+	if fromRun && len(out) <= zrunLen {
+		for ; ok && len(run) < zrunLen; ok = it.next() {
+			run = append(run, zrunElem{it.elem(), bytes.Clone(it.pos())})
+		}
+		z.setRun(run)
 	}
 	return out
 }

@@ -55,7 +55,48 @@ func init() {
 const (
 	zsetLowHint  storage.HintKind = 'z'
 	zsetHighHint storage.HintKind = 'Z'
+	zsetRunMemo  storage.HintKind = 'R'
 )
+
+// zrun is a memo (storage/hints.go) of a set's lowest elements, in order:
+// ZPOPMIN, and ZRANGE from rank 0, take theirs from it instead of opening
+// an iterator and seeking for each command. A pop from its front leaves
+// the rest; any other change at or before its last element drops it.
+type zrun []zrunElem
+
+type zrunElem struct {
+	zelem
+	pos []byte
+}
+
+// zrunLen is how many elements a scan from the lowest one reads ahead.
+const zrunLen = 16
+
+func (z *zset) run() zrun {
+	r, _ := z.tx.Memo(z.m.OID, zsetRunMemo).(zrun)
+	return r
+}
+
+func (z *zset) setRun(r zrun) {
+	size := int64(24)
+	for _, e := range r {
+		size += int64(64 + 2*len(e.member))
+	}
+	z.tx.SetMemo(z.m.OID, zsetRunMemo, r, size)
+}
+
+// keepRun updates the run for an element written (or, removing, deleted)
+// at pos.
+func (z *zset) keepRun(pos []byte, removing bool) {
+	r := z.run()
+	switch {
+	case len(r) == 0 || bytes.Compare(pos, r[len(r)-1].pos) > 0:
+	case removing && bytes.Equal(pos, r[0].pos):
+		z.setRun(r[1:]) // shares r's array: a memo is never changed
+	default:
+		z.tx.DropHint(z.m.OID, zsetRunMemo)
+	}
+}
 
 // negZeroMark is the value of an 's' record whose score is -0: positions
 // encode -0 as 0 (Redis orders them as equal), the record remembers the sign.
@@ -175,6 +216,7 @@ func (z *zset) insert(member []byte, score float64) {
 	}
 	pos := zpos(score, member)
 	z.keepHints(pos)
+	z.keepRun(pos, false)
 	z.indexInsert(pos)
 	z.tx.Set(z.m.OID, zmemberKey(member), binary.BigEndian.AppendUint64(nil, math.Float64bits(score)))
 	z.tx.Set(z.m.OID, zscoreKey(pos), scoreMark(score))
@@ -196,6 +238,7 @@ func (z *zset) keepHints(pos []byte) {
 // remove deletes a member holding score.
 func (z *zset) remove(member []byte, score float64) {
 	pos := zpos(score, member)
+	z.keepRun(pos, true)
 	z.indexRemove(pos)
 	z.tx.Delete(z.m.OID, zmemberKey(member))
 	z.tx.Delete(z.m.OID, zscoreKey(pos))
@@ -299,6 +342,7 @@ func (z *zset) lastScore() float64 {
 // bulkLoad fills a new, empty set with distinct elements and builds its
 // index in one pass per level: O(n) records.
 func (z *zset) bulkLoad(elems []zelem) {
+	z.tx.DropHint(z.m.OID, zsetRunMemo)
 	for _, e := range elems {
 		score := e.score
 		if z.listpack() && score == 0 {
