@@ -117,8 +117,8 @@ func (z *zset) rankElems(start, n int64, reverse bool) []zelem {
 	if n <= 0 {
 		return nil
 	}
-	fromRun := start == 0 && !reverse
-	if r := z.run(); fromRun && int64(len(r)) >= n {
+	fromRun := start == 0
+	if r := z.run(reverse); fromRun && int64(len(r)) >= n {
 		out := make([]zelem, n)
 		for i := range out {
 			out[i] = zelem{member: bytes.Clone(r[i].member), score: r[i].score}
@@ -127,6 +127,10 @@ func (z *zset) rankElems(start, n int64, reverse bool) []zelem {
 	}
 	it := z.scores()
 	defer it.close()
+	step := it.next
+	if reverse {
+		step = it.prev
+	}
 	var ok bool
 	switch {
 	case start == 0 && reverse:
@@ -139,23 +143,20 @@ func (z *zset) rankElems(start, n int64, reverse bool) []zelem {
 		ok = it.seekGE(z.posAtRank(start))
 	}
 	out := make([]zelem, 0, min(n, 1024))
-	var run zrun
 	for ; ok && n > 0; n-- {
 		out = append(out, it.elem())
-		if fromRun && len(out) <= zrunLen {
-			run = append(run, zrunElem{it.elem(), bytes.Clone(it.pos())})
-		}
-		if reverse {
-			ok = it.prev()
-		} else {
-			ok = it.next()
-		}
+		ok = step()
 	}
 	if fromRun && len(out) <= zrunLen {
-		for ; ok && len(run) < zrunLen; ok = it.next() {
+		// The run: what was read, and what follows up to zrunLen.
+		run := make(zrun, 0, zrunLen)
+		for _, e := range out {
+			run = append(run, zrunElem{zelem{bytes.Clone(e.member), e.score}, zpos(e.score, e.member)})
+		}
+		for ; ok && len(run) < zrunLen; ok = step() {
 			run = append(run, zrunElem{it.elem(), bytes.Clone(it.pos())})
 		}
-		z.setRun(run)
+		z.setRun(reverse, run)
 	}
 	return out
 }

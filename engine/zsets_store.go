@@ -53,15 +53,18 @@ func init() {
 //
 // The ends of the scores iterator learn them; an insert outside drops them.
 const (
-	zsetLowHint  storage.HintKind = 'z'
-	zsetHighHint storage.HintKind = 'Z'
-	zsetRunMemo  storage.HintKind = 'R'
+	zsetLowHint     storage.HintKind = 'z'
+	zsetHighHint    storage.HintKind = 'Z'
+	zsetLowRunMemo  storage.HintKind = 'r'
+	zsetHighRunMemo storage.HintKind = 'R'
 )
 
-// zrun is a memo (storage/hints.go) of a set's lowest elements, in order:
-// ZPOPMIN, and ZRANGE from rank 0, take theirs from it instead of opening
-// an iterator and seeking for each command. A pop from its front leaves
-// the rest; any other change at or before its last element drops it.
+// zrun is a memo (storage/hints.go) of a set's lowest or highest
+// elements, in order from that end: ZPOPMIN/ZPOPMAX, and ZRANGE from
+// either end's rank 0 (a leaderboard's top ten), take theirs from it
+// instead of opening an iterator and seeking for each command. A pop from
+// its front leaves the rest; any other change between that end and its
+// last element drops it.
 type zrun []zrunElem
 
 type zrunElem struct {
@@ -69,32 +72,45 @@ type zrunElem struct {
 	pos []byte
 }
 
-// zrunLen is how many elements a scan from the lowest one reads ahead.
+// zrunLen is how many elements a scan from either end reads ahead.
 const zrunLen = 16
 
-func (z *zset) run() zrun {
-	r, _ := z.tx.Memo(z.m.OID, zsetRunMemo).(zrun)
+func runMemo(high bool) storage.HintKind {
+	if high {
+		return zsetHighRunMemo
+	}
+	return zsetLowRunMemo
+}
+
+func (z *zset) run(high bool) zrun {
+	r, _ := z.tx.Memo(z.m.OID, runMemo(high)).(zrun)
 	return r
 }
 
-func (z *zset) setRun(r zrun) {
+func (z *zset) setRun(high bool, r zrun) {
 	size := int64(24)
 	for _, e := range r {
 		size += int64(64 + 2*len(e.member))
 	}
-	z.tx.SetMemo(z.m.OID, zsetRunMemo, r, size)
+	z.tx.SetMemo(z.m.OID, runMemo(high), r, size)
 }
 
-// keepRun updates the run for an element written (or, removing, deleted)
-// at pos.
-func (z *zset) keepRun(pos []byte, removing bool) {
-	r := z.run()
-	switch {
-	case len(r) == 0 || bytes.Compare(pos, r[len(r)-1].pos) > 0:
-	case removing && bytes.Equal(pos, r[0].pos):
-		z.setRun(r[1:]) // shares r's array: a memo is never changed
-	default:
-		z.tx.DropHint(z.m.OID, zsetRunMemo)
+// keepRuns updates both runs for an element written (or, removing,
+// deleted) at pos.
+func (z *zset) keepRuns(pos []byte, removing bool) {
+	for _, high := range [...]bool{false, true} {
+		r := z.run(high)
+		if len(r) == 0 {
+			continue
+		}
+		c := bytes.Compare(pos, r[len(r)-1].pos)
+		switch {
+		case !high && c > 0, high && c < 0: // beyond the run
+		case removing && bytes.Equal(pos, r[0].pos):
+			z.setRun(high, r[1:]) // shares r's array: a memo is never changed
+		default:
+			z.tx.DropHint(z.m.OID, runMemo(high))
+		}
 	}
 }
 
@@ -216,7 +232,7 @@ func (z *zset) insert(member []byte, score float64) {
 	}
 	pos := zpos(score, member)
 	z.keepHints(pos)
-	z.keepRun(pos, false)
+	z.keepRuns(pos, false)
 	z.indexInsert(pos)
 	z.tx.Set(z.m.OID, zmemberKey(member), binary.BigEndian.AppendUint64(nil, math.Float64bits(score)))
 	z.tx.Set(z.m.OID, zscoreKey(pos), scoreMark(score))
@@ -238,7 +254,7 @@ func (z *zset) keepHints(pos []byte) {
 // remove deletes a member holding score.
 func (z *zset) remove(member []byte, score float64) {
 	pos := zpos(score, member)
-	z.keepRun(pos, true)
+	z.keepRuns(pos, true)
 	z.indexRemove(pos)
 	z.tx.Delete(z.m.OID, zmemberKey(member))
 	z.tx.Delete(z.m.OID, zscoreKey(pos))
@@ -342,7 +358,8 @@ func (z *zset) lastScore() float64 {
 // bulkLoad fills a new, empty set with distinct elements and builds its
 // index in one pass per level: O(n) records.
 func (z *zset) bulkLoad(elems []zelem) {
-	z.tx.DropHint(z.m.OID, zsetRunMemo)
+	z.tx.DropHint(z.m.OID, zsetLowRunMemo)
+	z.tx.DropHint(z.m.OID, zsetHighRunMemo)
 	for _, e := range elems {
 		score := e.score
 		if z.listpack() && score == 0 {
