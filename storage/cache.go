@@ -91,8 +91,32 @@ func (c *cache) get(hash uint32, k []byte) (*Meta, bool) {
 	if c.access != nil {
 		c.access.touch(hash)
 	}
-	if c.shardBudget.Load() <= 0 {
+	s, e := c.find(hash, k)
+	if s == nil {
 		return nil, false
+	}
+	if e != nil {
+		now := c.clock.Load()
+		if c.lfu.Load() {
+			e.freq = c.lfuIncr(c.lfuDecay(e, now))
+		}
+		e.access = now
+	}
+	s.mu.Unlock()
+	if e != nil {
+		c.hits.Add(1)
+		return e.meta, true
+	}
+	c.misses.Add(1)
+	return nil, false
+}
+
+// find looks k up and returns its shard locked (the caller unlocks it);
+// a nil shard means the cache is off. Once the cache is full, the lookup
+// counts for admission.
+func (c *cache) find(hash uint32, k []byte) (*cacheShard, *cacheEntry) {
+	if c.shardBudget.Load() <= 0 {
+		return nil, nil
 	}
 	if c.full.Load() {
 		// Until the cache fills, every key is admitted and counting
@@ -101,21 +125,7 @@ func (c *cache) get(hash uint32, k []byte) (*Meta, bool) {
 	}
 	s := c.shard(hash)
 	s.mu.Lock()
-	e, ok := s.m[string(k)]
-	if ok {
-		now := c.clock.Load()
-		if c.lfu.Load() {
-			e.freq = c.lfuIncr(c.lfuDecay(e, now))
-		}
-		e.access = now
-	}
-	s.mu.Unlock()
-	if ok {
-		c.hits.Add(1)
-		return e.meta, true
-	}
-	c.misses.Add(1)
-	return nil, false
+	return s, s.m[string(k)]
 }
 
 func (c *cache) put(hash uint32, k []byte, m *Meta) {
@@ -165,28 +175,23 @@ func (c *cache) store(hash uint32, k []byte, e cacheEntry, insert bool) {
 
 // getElem returns a copy of a cached element record's value.
 func (c *cache) getElem(hash uint32, k []byte) ([]byte, bool) {
-	if c.shardBudget.Load() <= 0 {
+	s, e := c.find(hash, k)
+	if s == nil {
 		return nil, false
 	}
-	if c.full.Load() {
-		c.sketch.Load().add(hash)
-	}
-	s := c.shard(hash)
-	s.mu.Lock()
-	e, ok := s.m[string(k)]
 	var v []byte
-	if ok {
+	if e != nil {
 		if e.epoch == c.elemEpoch.Load() {
 			e.access = c.clock.Load()
 			v = e.elem
 		} else {
 			s.bytes -= e.size
 			delete(s.m, string(k))
-			ok = false
+			e = nil
 		}
 	}
 	s.mu.Unlock()
-	if !ok {
+	if e == nil {
 		c.elemMisses.Add(1)
 		return nil, false
 	}

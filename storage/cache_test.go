@@ -25,14 +25,21 @@ func wantElem(t *testing.T, s *Store, oid uint64, sub, want string, present bool
 	}
 }
 
-func TestElementCacheFollowsCommits(t *testing.T) {
+// beginObject opens a store for the test and a Tx with a new object id.
+func beginObject(t *testing.T) (*Store, *Tx, uint64) {
+	t.Helper()
 	s := openTest(t, t.TempDir())
-	defer s.Close()
+	t.Cleanup(func() { s.Close() })
 	tx := s.Begin()
 	oid, err := tx.NewOID()
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s, tx, oid
+}
+
+func TestElementCacheFollowsCommits(t *testing.T) {
+	s, tx, oid := beginObject(t)
 	tx.Set(oid, []byte("a"), []byte("1"))
 	tx.Set(oid, []byte("b"), []byte("2"))
 	commit(t, tx)
@@ -76,11 +83,8 @@ func TestElementCacheFollowsCommits(t *testing.T) {
 }
 
 func TestElementCacheRangeDeletes(t *testing.T) {
-	s := openTest(t, t.TempDir())
-	defer s.Close()
+	s, tx, oid := beginObject(t)
 	pos := func(i int) string { return string(binary.BigEndian.AppendUint32(nil, uint32(i))) }
-	tx := s.Begin()
-	oid, _ := tx.NewOID()
 	for i := range 50 {
 		tx.Set(oid, []byte(pos(i)), []byte{byte(i)})
 	}
@@ -102,10 +106,7 @@ func TestElementCacheRangeDeletes(t *testing.T) {
 }
 
 func TestTxReadsItsOwnElementWrites(t *testing.T) {
-	s := openTest(t, t.TempDir())
-	defer s.Close()
-	tx := s.Begin()
-	oid, _ := tx.NewOID()
+	s, tx, oid := beginObject(t)
 	tx.Set(oid, []byte("x"), []byte("old"))
 	commit(t, tx)
 	wantElem(t, s, oid, "x", "old", true)
@@ -147,11 +148,8 @@ func TestTxReadsItsOwnElementWrites(t *testing.T) {
 }
 
 func TestGetAheadKeepsTheRunForLaterReads(t *testing.T) {
-	s := openTest(t, t.TempDir())
-	defer s.Close()
+	s, tx, oid := beginObject(t)
 	pos := func(i int) []byte { return binary.BigEndian.AppendUint32(nil, uint32(i)) }
-	tx := s.Begin()
-	oid, _ := tx.NewOID()
 	for i := range 20 {
 		tx.Set(oid, pos(i), []byte{byte(i)})
 	}

@@ -9,13 +9,7 @@ import (
 // element, whether written before its filter was built, by the Tx that
 // built it, or later, and that misses are answered by the filter.
 func TestElemFilter(t *testing.T) {
-	s := openTest(t, t.TempDir())
-	defer s.Close()
-	tx := s.Begin()
-	oid, err := tx.NewOID()
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, tx, oid := beginObject(t)
 	const n = 3000
 	for i := 0; i < n; i++ {
 		tx.Set(oid, []byte(fmt.Sprint("m", i)), nil)
