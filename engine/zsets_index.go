@@ -81,10 +81,11 @@ func zboundKey(level int, pos []byte) []byte {
 // one; a Tx that adds or deletes boundaries sets a changed copy.
 type zbounds [][][]byte
 
-const (
-	zsetBoundsMemo storage.HintKind = 'B'
-	zboundsMax                      = 1 << 20 // about 16k level-1 boundaries
-)
+const zsetBoundsMemo storage.HintKind = 'B'
+
+// zboundsMax is the largest set that keeps its boundaries in memory: about
+// 16k of them at level 1. A variable so tests can walk the records too.
+var zboundsMax int64 = 1 << 20
 
 // size is about the memory the memo holds.
 func (b zbounds) size() int64 {
@@ -222,6 +223,41 @@ func (r *indexReader) nextBound(level int, start []byte) ([]byte, bool) {
 	return r.onBound(r.it().SeekGE(k), level)
 }
 
+// boundsAfter returns level L's boundaries after start (nil: from the
+// head) in order, one per call: from the memo when the set keeps one,
+// else from the records. A boundary is valid until the next call.
+func (r *indexReader) boundsAfter(level int, start []byte) func() ([]byte, bool) {
+	if r.bounds != nil || r.loadBounds() {
+		var l [][]byte
+		if level <= len(r.bounds) {
+			l = r.bounds[level-1]
+		}
+		i := 0
+		if start != nil {
+			var found bool
+			i, found = slices.BinarySearchFunc(l, start, bytes.Compare)
+			if found {
+				i++
+			}
+		}
+		return func() ([]byte, bool) {
+			if i >= len(l) {
+				return nil, false
+			}
+			i++
+			return l[i-1], true
+		}
+	}
+	first := true
+	return func() ([]byte, bool) {
+		if first {
+			first = false
+			return r.nextBound(level, start)
+		}
+		return r.onBound(r.it().Next(), level)
+	}
+}
+
 // scoresBetween counts the 's' records in [from, to).
 func (r *indexReader) scoresBetween(from, to []byte) int64 {
 	var n int64
@@ -235,13 +271,9 @@ func (r *indexReader) scoresBetween(from, to []byte) int64 {
 // nodesBetween sums the counts of level L's nodes starting in [from, to).
 func (r *indexReader) nodesBetween(level int, from, to []byte) int64 {
 	n := r.count(level, from)
-	var starts [][]byte
-	end := zboundKey(level, to)
-	for b, ok := r.nextBound(level, from); ok && bytes.Compare(r.it().Key(), end) < 0; b, ok = r.onBound(r.it().Next(), level) {
-		starts = append(starts, bytes.Clone(b))
-	}
-	for _, s := range starts {
-		n += r.count(level, s)
+	next := r.boundsAfter(level, from)
+	for b, ok := next(); ok && bytes.Compare(b, to) < 0; b, ok = next() {
+		n += r.count(level, b) // a point read: the walk's place is kept
 	}
 	return n
 }
@@ -394,13 +426,10 @@ func (z *zset) buildLevel(level int) {
 			add(r.it().Key()[1:], 1)
 		}
 	} else {
-		var starts [][]byte
-		for b, ok := r.nextBound(level-1, nil); ok; b, ok = r.onBound(r.it().Next(), level-1) {
-			starts = append(starts, bytes.Clone(b))
-		}
 		add(nil, r.count(level-1, nil))
-		for _, s := range starts {
-			add(s, r.count(level-1, s))
+		next := r.boundsAfter(level-1, nil)
+		for b, ok := next(); ok; b, ok = next() {
+			add(b, r.count(level-1, b))
 		}
 	}
 	writes = append(writes, cur)
@@ -416,14 +445,11 @@ func (z *zset) countBefore(k []byte) int64 {
 	var acc int64
 	var lo []byte // start of the node being descended into
 	for level := z.levels(); level >= 1; level-- {
-		var passed [][]byte
 		cur := lo
-		for b, ok := r.nextBound(level, lo); ok && bytes.Compare(b, k) < 0; b, ok = r.onBound(r.it().Next(), level) {
-			passed = append(passed, cur)
+		next := r.boundsAfter(level, lo)
+		for b, ok := next(); ok && bytes.Compare(b, k) < 0; b, ok = next() {
+			acc += r.count(level, cur)
 			cur = bytes.Clone(b)
-		}
-		for _, s := range passed {
-			acc += r.count(level, s)
 		}
 		lo = cur
 	}
@@ -437,7 +463,8 @@ func (z *zset) posAtRank(n int64) []byte {
 	var lo []byte
 	for level := z.levels(); level >= 1; level-- {
 		cur := lo
-		b, ok := r.nextBound(level, lo)
+		next := r.boundsAfter(level, lo)
+		b, ok := next()
 		for {
 			c := r.count(level, cur)
 			if n < c {
@@ -448,7 +475,7 @@ func (z *zset) posAtRank(n int64) []byte {
 			}
 			n -= c
 			cur = bytes.Clone(b)
-			b, ok = r.onBound(r.it().Next(), level)
+			b, ok = next()
 		}
 		lo = cur
 	}
