@@ -125,8 +125,6 @@ func (l *list) push(front bool, vals ...[]byte) {
 	l.save(head, n)
 }
 
-// pop removes up to n elements from the front or the back and returns
-// them in the order they were popped.
 // popAhead is how many records a pop reads from Pebble at once: the next
 // pops of the same end then find theirs in the hot cache.
 const popAhead = 16
@@ -147,6 +145,8 @@ func (l *list) end(front bool) []byte {
 	return v
 }
 
+// pop removes up to n elements from the front or the back and returns
+// them in the order they were popped.
 func (l *list) pop(front bool, n int64) [][]byte {
 	n = min(n, l.length())
 	if n <= 0 {

@@ -118,12 +118,14 @@ func (z *zset) rankElems(start, n int64, reverse bool) []zelem {
 		return nil
 	}
 	fromRun := start == 0
-	if r := z.run(reverse); fromRun && int64(len(r)) >= n {
-		out := make([]zelem, n)
-		for i := range out {
-			out[i] = zelem{member: bytes.Clone(r[i].member), score: r[i].score}
+	if fromRun {
+		if r := z.run(reverse); int64(len(r)) >= n {
+			out := make([]zelem, n)
+			for i := range out {
+				out[i] = zelem{member: bytes.Clone(r[i].member), score: r[i].score}
+			}
+			return out
 		}
-		return out
 	}
 	it := z.scores()
 	defer it.close()
@@ -143,16 +145,15 @@ func (z *zset) rankElems(start, n int64, reverse bool) []zelem {
 		ok = it.seekGE(z.posAtRank(start))
 	}
 	out := make([]zelem, 0, min(n, 1024))
+	var run zrun // what was read from that end, then up to zrunLen more
 	for ; ok && n > 0; n-- {
 		out = append(out, it.elem())
+		if fromRun && len(run) < zrunLen {
+			run = append(run, zrunElem{it.elem(), bytes.Clone(it.pos())})
+		}
 		ok = step()
 	}
-	if fromRun && len(out) <= zrunLen {
-		// The run: what was read, and what follows up to zrunLen.
-		run := make(zrun, 0, zrunLen)
-		for _, e := range out {
-			run = append(run, zrunElem{zelem{bytes.Clone(e.member), e.score}, zpos(e.score, e.member)})
-		}
+	if fromRun {
 		for ; ok && len(run) < zrunLen; ok = step() {
 			run = append(run, zrunElem{it.elem(), bytes.Clone(it.pos())})
 		}
