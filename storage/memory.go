@@ -478,7 +478,7 @@ func (s *Store) Resize(p MemoryPlan) {
 		s.blockRelease = nil
 	}
 	s.blockReserved = 0
-	if shrink := s.blockCache.MaxSize() - s.pebbleCacheSize(p.BlockCache); shrink > 0 {
+	if shrink := s.blockCache.MaxSize() - pebbleCacheSize(p.BlockCache, s.memTableSize); shrink > 0 {
 		s.blockRelease = s.blockCache.Reserve(int(shrink))
 		s.blockReserved = shrink
 	}
@@ -487,8 +487,8 @@ func (s *Store) Resize(p MemoryPlan) {
 // pebbleCacheSize is the size of a Pebble cache that keeps blockCache
 // bytes for blocks: Pebble reserves every memtable it allocates from its
 // block cache, so the cache must hold the memtables too.
-func (s *Store) pebbleCacheSize(blockCache int64) int64 {
-	return blockCache + memTableLimit*s.memTableSize
+func pebbleCacheSize(blockCache, memTable int64) int64 {
+	return blockCache + memTableLimit*memTable
 }
 
 // trimLoop hands the C allocator's free pages back to the system when the

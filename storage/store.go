@@ -91,7 +91,7 @@ func Open(opts Options, databases int) (*Store, error) {
 	// reserves each memtable there), so the cache holds both: the plan's
 	// block cache plus the memtables. Sized for the block cache alone, it
 	// keeps no block at all once the memtables are allocated.
-	pc := pebble.NewCache(opts.BlockCacheSize + memTableLimit*opts.MemTableSize)
+	pc := pebble.NewCache(pebbleCacheSize(opts.BlockCacheSize, opts.MemTableSize))
 	defer pc.Unref()
 	// Tuning for Cairn's workload: point reads of meta records (many of
 	// them for keys that do not exist yet: every write of a new key looks
