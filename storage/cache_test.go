@@ -3,6 +3,7 @@ package storage
 import (
 	"bytes"
 	"encoding/binary"
+	"slices"
 	"testing"
 )
 
@@ -187,4 +188,111 @@ func TestGetAheadKeepsTheRunForLaterReads(t *testing.T) {
 		t.Fatalf("reads after the run: %d hits, %d misses; want 6 and 1", h-hits, m-misses)
 	}
 	wantElem(t, s, oid, string(pos(12)), string([]byte{12}), true) // beyond the run
+}
+
+// elements lists an object's committed records as "sub=value".
+func elements(t *testing.T, s *Store, oid uint64) []string {
+	t.Helper()
+	tx := s.Begin()
+	defer tx.Discard()
+	it, err := tx.Iter(oid, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for ok := it.First(); ok; ok = it.Next() {
+		out = append(out, string(it.Key())+"="+string(it.Value()))
+	}
+	if err := it.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestStagedWritesReachTheBatchOnce(t *testing.T) {
+	s, tx, oid := beginObject(t)
+	large := bytes.Repeat([]byte("L"), 2*keptValue)
+	for i := range 10 { // a count a pipeline rewrites: one record in the batch
+		tx.Set(oid, []byte("n"), []byte{'0' + byte(i)})
+	}
+	tx.Set(oid, []byte("d"), []byte("x"))
+	tx.Delete(oid, []byte("d"))
+	tx.Set(oid, []byte("big"), []byte("small"))
+	tx.Set(oid, []byte("big"), large) // written at once: replaces the staged one
+	tx.Set(oid, []byte("s"), large)
+	tx.Set(oid, []byte("s"), []byte("small again"))
+	// A read never undoes a staged write: GetMember records the element
+	// filter's "absent" for a member the Tx may have deleted.
+	tx.record(ElemKey(nil, oid, []byte("d")), elemRecord{absent: true, read: true})
+	if tx.batch.Count() != 2 || tx.pending != 3 {
+		t.Fatalf("before the commit: %d records in the batch, %d staged; want 2 (the large values) and 3 (n, d, s)", tx.batch.Count(), tx.pending)
+	}
+	tx.flush(tx.commitBatch())
+	if n := tx.batch.Count(); n != 5 {
+		t.Fatalf("the batch holds %d records; want 5", n)
+	}
+	commit(t, tx)
+	want := []string{"big=" + string(large), "n=9", "s=small again"}
+	if got := elements(t, s, oid); !slices.Equal(got, want) {
+		t.Fatalf("committed %q; want %q", got, want)
+	}
+}
+
+func TestStagedWritesAndIterators(t *testing.T) {
+	s, tx, oid := beginObject(t)
+	tx.Set(oid, []byte("a"), []byte("1"))
+	commit(t, tx)
+
+	// An iterator sees the staged writes; writes after it are staged again.
+	tx = s.Begin()
+	tx.Set(oid, []byte("b"), []byte("2"))
+	tx.Delete(oid, []byte("a"))
+	it, err := tx.Iter(oid, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !it.First() || string(it.Key()) != "b" || it.Next() {
+		t.Fatal("an iterator in the Tx does not see its staged writes")
+	}
+	it.Close()
+	tx.Set(oid, []byte("b"), []byte("3"))
+	tx.Set(oid, []byte("c"), []byte("4"))
+	commit(t, tx)
+	if got, want := elements(t, s, oid), []string{"b=3", "c=4"}; !slices.Equal(got, want) {
+		t.Fatalf("committed %q; want %q", got, want)
+	}
+
+	// Staged writes before a range delete are deleted by it; those after
+	// it survive.
+	tx = s.Begin()
+	tx.Set(oid, []byte("d"), []byte("5"))
+	tx.DeleteRange(oid, []byte("a"), []byte("z"))
+	tx.Set(oid, []byte("e"), []byte("6"))
+	commit(t, tx)
+	if got, want := elements(t, s, oid), []string{"e=6"}; !slices.Equal(got, want) {
+		t.Fatalf("after the range delete: %q; want %q", got, want)
+	}
+}
+
+func TestStagedWritesOfADroppedObject(t *testing.T) {
+	s := openTest(t, t.TempDir())
+	defer s.Close()
+	key := []byte("list")
+	tx := s.Begin()
+	oid, err := tx.NewOID()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Put(0, key, &Meta{Type: TypeList, OID: oid, Count: 2}); err != nil {
+		t.Fatal(err)
+	}
+	tx.Set(oid, []byte("1"), []byte("a"))
+	tx.Set(oid, []byte("2"), []byte("b"))
+	if err := tx.Put(0, key, nil); err != nil { // RPUSH then DEL in one MULTI
+		t.Fatal(err)
+	}
+	commit(t, tx)
+	if got := elements(t, s, oid); len(got) != 0 {
+		t.Fatalf("a dropped object kept the records staged for it: %q", got)
+	}
 }

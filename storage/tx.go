@@ -16,7 +16,8 @@ import (
 // Meta records are staged in the Tx and written at Commit, which derives
 // the expiry-index updates, counter deltas and element deletions from the
 // difference between each key's original and final meta. Element records
-// are written to the batch directly.
+// are staged too (see pending), so a record a pipeline rewrites, such as
+// a sorted-set index count, reaches the memtable once.
 type Tx struct {
 	s       *Store
 	batch   *pebble.Batch
@@ -36,6 +37,13 @@ type Tx struct {
 	elemIndex map[string]int // by key, once elems outgrow a scan
 	dropped   []keyRange     // element ranges this Tx deleted
 	bulk      bool
+
+	// pending counts the staged element writes not yet in the batch:
+	// Commit adds them, and so does anything that must see the batch
+	// whole (an iterator, a range delete). Each memtable insert is a
+	// skiplist descent of cache misses, the largest cost of a write, and
+	// a batch that is never iterated need not be indexed.
+	pending int
 
 	// Reused across the Tx's lives (it is pooled): entry structs and the
 	// bytes of their keys, so a command allocates nothing for them.
@@ -64,6 +72,7 @@ type elemRecord struct {
 	large   bool   // written, but its value was not kept: read the batch
 	read    bool   // the Tx looked it up (Get, or GetMember's filter)
 	written bool
+	pending bool // written, but not yet added to the batch
 }
 
 // keptValue is the largest element value a Tx copies for its reads and
@@ -224,8 +233,8 @@ func (tx *Tx) noteObject(m *Meta) {
 // NewOID allocates an object id for a new collection.
 func (tx *Tx) NewOID() (uint64, error) { return tx.s.newOID() }
 
-// writeBatch is the batch element writes go to: indexed, so the Tx reads
-// its own writes.
+// writeBatch is the batch for element writes the Tx may iterate over:
+// indexed, so its iterators see them.
 func (tx *Tx) writeBatch() *pebble.Batch {
 	if tx.batch == nil {
 		tx.batch = tx.s.db.NewIndexedBatch()
@@ -234,8 +243,9 @@ func (tx *Tx) writeBatch() *pebble.Batch {
 	return tx.batch
 }
 
-// commitBatch is the batch Commit adds meta records to: a plain batch when
-// the Tx wrote no elements (strings, TTLs), which is cheaper to build.
+// commitBatch is the batch Commit adds meta records and staged writes to:
+// a plain batch when nothing needed an indexed one, which is cheaper to
+// build.
 func (tx *Tx) commitBatch() *pebble.Batch {
 	if tx.batch == nil {
 		tx.batch = tx.s.db.NewBatch()
@@ -359,16 +369,24 @@ func (tx *Tx) recorded(k []byte) (int, bool) {
 }
 
 // record keeps what the Tx read or wrote of element key k, replacing an
-// earlier record of k; a key once read stays marked as read.
+// earlier record of k unless that is a write and r only a read (the Tx's
+// own write is what its reads see); a key once read stays marked as read.
 func (tx *Tx) record(k []byte, r elemRecord) {
-	if r.val != nil {
-		r.val = tx.keep(r.val)
-	}
 	if i, ok := tx.recorded(k); ok {
 		old := &tx.elems[i]
+		if old.written && !r.written {
+			old.read = true
+			return
+		}
+		if r.val != nil {
+			r.val = tx.keep(r.val)
+		}
 		r.key, r.read = old.key, r.read || old.read
 		*old = r
 		return
+	}
+	if r.val != nil {
+		r.val = tx.keep(r.val)
 	}
 	r.key = tx.keep(k)
 	tx.elems = append(tx.elems, r)
@@ -383,12 +401,13 @@ func (tx *Tx) record(k []byte, r elemRecord) {
 	}
 }
 
-// recordWrite records an element write (a delete when deleted).
-func (tx *Tx) recordWrite(k, val []byte, deleted bool) {
+// recordWrite records an element write (a delete when deleted); staged
+// means the batch has not received it yet (see flush).
+func (tx *Tx) recordWrite(k, val []byte, deleted, staged bool) {
 	if tx.bulk {
 		return
 	}
-	r := elemRecord{absent: deleted, written: true}
+	r := elemRecord{absent: deleted, written: true, pending: staged}
 	switch {
 	case deleted:
 	case len(val) > keptValue:
@@ -399,7 +418,43 @@ func (tx *Tx) recordWrite(k, val []byte, deleted bool) {
 			r.val = []byte{}
 		}
 	}
+	tx.unstage(k)
+	if staged {
+		tx.pending++
+	}
 	tx.record(k, r)
+}
+
+// unstage forgets the staged write of k, which a newer write replaces.
+func (tx *Tx) unstage(k []byte) {
+	if tx.pending == 0 {
+		return
+	}
+	if i, ok := tx.recorded(k); ok && tx.elems[i].pending {
+		tx.elems[i].pending = false
+		tx.pending--
+	}
+}
+
+// flush adds the staged writes to b, in no particular order: each key has
+// at most one, newer than anything b holds for it.
+func (tx *Tx) flush(b *pebble.Batch) {
+	if tx.pending == 0 {
+		return
+	}
+	for i := range tx.elems {
+		r := &tx.elems[i]
+		if !r.pending {
+			continue
+		}
+		if r.absent {
+			b.Delete(r.key, nil)
+		} else {
+			b.Set(r.key, r.val, nil)
+		}
+		r.pending = false
+	}
+	tx.pending = 0
 }
 
 // writeThrough brings the hot cache up to date with the commit, still
@@ -442,21 +497,30 @@ func (tx *Tx) GetMember(oid uint64, sub []byte) ([]byte, bool, error) {
 	return tx.Get(oid, sub)
 }
 
-// Set writes element sub of object oid.
+// Set writes element sub of object oid: staged, unless its value is too
+// large to keep (then it goes to the batch at once) or the Tx is a bulk
+// load's.
 func (tx *Tx) Set(oid uint64, sub, value []byte) {
 	tx.s.elems.noteElem(oid, sub)
 	var buf [64]byte
 	k := ElemKey(buf[:0], oid, sub)
-	tx.writeBatch().Set(k, value, nil)
-	tx.recordWrite(k, value, false)
+	if tx.bulk || len(value) > keptValue {
+		tx.writeBatch().Set(k, value, nil)
+		tx.recordWrite(k, value, false, false)
+		return
+	}
+	tx.recordWrite(k, value, false, true)
 }
 
 // Delete removes element sub of object oid.
 func (tx *Tx) Delete(oid uint64, sub []byte) {
 	var buf [64]byte
 	k := ElemKey(buf[:0], oid, sub)
-	tx.writeBatch().Delete(k, nil)
-	tx.recordWrite(k, nil, true)
+	if tx.bulk {
+		tx.writeBatch().Delete(k, nil)
+	} else {
+		tx.recordWrite(k, nil, true, true)
+	}
 	if n := len(tx.deletes); n > 0 && tx.deletes[n-1].oid == oid {
 		tx.deletes[n-1].n++
 	} else {
@@ -473,6 +537,7 @@ type objectDeletes struct {
 // [lower, upper) with one range tombstone, whatever their number.
 func (tx *Tx) DeleteRange(oid uint64, lower, upper []byte) {
 	r := keyRange{ElemKey(nil, oid, lower), ElemKey(nil, oid, upper)}
+	tx.flush(tx.writeBatch())
 	tx.writeBatch().DeleteRange(r.lower, r.upper, nil)
 	if tx.bulk {
 		return
@@ -498,6 +563,9 @@ func (tx *Tx) Iter(oid uint64, lower, upper []byte) (*Iter, error) {
 	}
 	var it *pebble.Iterator
 	var err error
+	if tx.pending > 0 {
+		tx.flush(tx.writeBatch())
+	}
 	if tx.indexed {
 		it, err = tx.batch.NewIter(o)
 	} else {
@@ -515,11 +583,25 @@ func (tx *Tx) Commit() (bool, error) {
 	s := tx.s
 	var deltas []counterDelta
 	live := map[uint64]bool{}
-	wrote := false
 	for _, e := range tx.entries {
 		if e.cur != nil && e.cur.OID != 0 {
 			live[e.cur.OID] = true
 		}
+	}
+	if tx.pending > 0 {
+		// dropObject iterates the objects it deletes, which must show
+		// the staged writes to them.
+		b := tx.commitBatch
+		for oid := range tx.objects {
+			if !live[oid] {
+				b = tx.writeBatch
+				break
+			}
+		}
+		tx.flush(b())
+	}
+	wrote := false
+	for _, e := range tx.entries {
 		if !e.dirty || e.cur == e.orig {
 			continue
 		}
@@ -762,7 +844,7 @@ func (tx *Tx) CopyObject(from, to uint64) error {
 	b := tx.writeBatch()
 	for i := range keys {
 		b.Set(keys[i], vals[i], nil)
-		tx.recordWrite(keys[i], vals[i], false)
+		tx.recordWrite(keys[i], vals[i], false, false)
 	}
 	return nil
 }
