@@ -169,11 +169,17 @@ func (p *picker) close() { p.x.closeIter(p.it) }
 
 // random positions on a random record.
 func (p *picker) random() {
-	if !p.it.SeekGE(hashBound(rand.Uint32())) && !p.it.First() {
-		p.x.must(errCountMismatch)
-	}
+	p.seek()
 	for range rand.IntN(pickSpread) {
 		p.next()
+	}
+}
+
+// seek positions on the record at or after a random hash, the first of
+// the pickSpread records random chooses among.
+func (p *picker) seek() {
+	if !p.it.SeekGE(hashBound(rand.Uint32())) && !p.it.First() {
+		p.x.must(errCountMismatch)
 	}
 }
 

@@ -1,5 +1,12 @@
 package engine
 
+import (
+	"bytes"
+	"math/rand/v2"
+
+	"github.com/cairndb/cairn/storage"
+)
+
 func init() {
 	register(
 		cmdDef{name: "spop", run: cmdSPop},
@@ -12,6 +19,51 @@ func (x *Ctx) randomMember(oid uint64, size int64) []byte {
 	var member []byte
 	x.randomElems(oid, size, 1, func(e elem) { member = e.member })
 	return member
+}
+
+// A pop from a big set chooses among the pickSpread records after a
+// random seek, as randomMember does, and keeps the others in a memo (and,
+// read with the seek, in the hot cache) for the pops that follow: most
+// pops then make no seek and step over no tombstones of earlier pops. A
+// member from the memo is checked before it is popped, as another command
+// may have removed it since. Records are in hash order, so a window is a
+// random sample of the set.
+const spopWindowMemo storage.HintKind = 'p'
+
+// popMember picks the member SPOP removes.
+func (x *Ctx) popMember(oid uint64, size int64) []byte {
+	if size <= exactSample {
+		return x.randomMember(oid, size)
+	}
+	tx := x.tx()
+	window, _ := tx.Memo(oid, spopWindowMemo).([][]byte)
+	if len(window) == 0 {
+		p := x.newPicker(oid)
+		p.seek()
+		for range pickSpread {
+			tx.Remember(p.it)
+			window = append(window, bytes.Clone(p.it.Key()))
+			p.next()
+		}
+		p.close()
+	}
+	for len(window) > 0 {
+		i := rand.IntN(len(window))
+		sub := window[i]
+		window = append(window[:i:i], window[i+1:]...) // the memo is shared
+		_, ok, err := tx.Get(oid, sub)
+		x.must(err)
+		if ok {
+			size := int64(24 * len(window))
+			for _, w := range window {
+				size += int64(len(w))
+			}
+			tx.SetMemo(oid, spopWindowMemo, window, size)
+			return subkeyMember(sub)
+		}
+	}
+	tx.DropHint(oid, spopWindowMemo)
+	return x.popMember(oid, size)
 }
 
 func cmdSPop(x *Ctx) {
@@ -32,7 +84,7 @@ func cmdSPop(x *Ctx) {
 		x.w.Null()
 		return
 	}
-	member := x.randomMember(s.m.OID, s.m.Count)
+	member := x.popMember(s.m.OID, s.m.Count)
 	s.drop(member)
 	s.save()
 	x.notify(classSet, "spop", key)

@@ -279,13 +279,7 @@ func (tx *Tx) GetAhead(oid uint64, sub, lower, upper []byte) ([]byte, bool, erro
 		return nil, false, err
 	}
 	for ok := it.First(); ok; ok = it.Next() {
-		// A record the Tx wrote is recorded already; the rest are
-		// committed, or the iterator (which sees the batch) would not
-		// find them outside the Tx's records.
-		rk := it.it.Key()
-		if _, seen := tx.recorded(rk); !seen && len(it.Value()) <= keptValue {
-			tx.record(rk, elemRecord{val: it.Value(), read: true})
-		}
+		tx.Remember(it)
 	}
 	if err := it.Close(); err != nil {
 		return nil, false, err
@@ -294,6 +288,19 @@ func (tx *Tx) GetAhead(oid uint64, sub, lower, upper []byte) ([]byte, bool, erro
 		return v, ok, err
 	}
 	return tx.fetch(k) // absent, or too large to keep
+}
+
+// Remember records the element it is on as read, so that later reads in
+// the Tx and, after the commit, the hot cache have it: for a run of
+// records that later commands will read one by one.
+func (tx *Tx) Remember(it *Iter) {
+	// A record the Tx wrote is recorded already; the rest are committed,
+	// or the iterator (which sees the Tx's writes) would not find them
+	// outside the Tx's records.
+	rk := it.it.Key()
+	if _, seen := tx.recorded(rk); !seen && !tx.bulk && len(it.Value()) <= keptValue {
+		tx.record(rk, elemRecord{val: it.Value(), read: true})
+	}
 }
 
 // lookup answers a read of element key k from the Tx's records or the hot

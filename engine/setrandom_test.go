@@ -1,0 +1,78 @@
+package engine
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+)
+
+// spopWindow returns the members SPOP keeps for the pops of key that
+// follow.
+func spopWindow(t *testing.T, s *Server, key string) []string {
+	t.Helper()
+	tx := s.store.Begin()
+	defer tx.Discard()
+	m, err := tx.Meta(0, []byte(key))
+	if err != nil || m == nil {
+		t.Fatalf("meta of %s: %v, %v", key, m, err)
+	}
+	w, _ := tx.Memo(m.OID, spopWindowMemo).([][]byte)
+	var out []string
+	for _, sub := range w {
+		out = append(out, string(subkeyMember(sub)))
+	}
+	return out
+}
+
+// bulkString decodes a RESP bulk string reply.
+func bulkString(t *testing.T, reply string) string {
+	t.Helper()
+	head, body, ok := strings.Cut(reply, "\r\n")
+	if !ok || !strings.HasPrefix(head, "$") {
+		t.Fatalf("not a bulk string: %q", reply)
+	}
+	return strings.TrimSuffix(body, "\r\n")
+}
+
+func TestSPopWindowChecksItsMembers(t *testing.T) {
+	s := newTestServer(t, io.Discard)
+	c := newTestClient(s)
+	const n = 500
+	members := map[string]bool{}
+	args := []string{"SADD", "s"}
+	for i := range n {
+		m := fmt.Sprintf("m%d", i)
+		members[m] = true
+		args = append(args, m)
+	}
+	c.do(args...)
+
+	first := bulkString(t, c.do("SPOP", "s"))
+	delete(members, first)
+	window := spopWindow(t, s, "s")
+	if len(window) != pickSpread-1 {
+		t.Fatalf("the first pop kept %d members for the next ones; want %d", len(window), pickSpread-1)
+	}
+	// Another command removes most of the window: the pops that follow
+	// must not return them.
+	for _, m := range window[:len(window)-2] {
+		if got := c.do("SREM", "s", m); got != ":1\r\n" {
+			t.Fatalf("SREM %s: %q", m, got)
+		}
+		delete(members, m)
+	}
+	for len(members) > 0 {
+		m := bulkString(t, c.do("SPOP", "s"))
+		if !members[m] {
+			t.Fatalf("SPOP returned %q, which is not (or no longer) a member", m)
+		}
+		delete(members, m)
+	}
+	if got := c.do("SPOP", "s"); got != "$-1\r\n" {
+		t.Fatalf("SPOP of the emptied set: %q", got)
+	}
+	if got := c.do("EXISTS", "s"); got != ":0\r\n" {
+		t.Fatalf("EXISTS after the last pop: %q", got)
+	}
+}
