@@ -88,21 +88,30 @@ func (c *cache) shard(hash uint32) *cacheShard { return &c.shards[hash%cacheShar
 // found. Every Tx's first lookup of a key comes here, so it also records
 // the access (LRU clock, LFU counter) for eviction and OBJECT.
 func (c *cache) get(hash uint32, k []byte) (*Meta, bool) {
-	if c.access != nil {
-		c.access.touch(hash)
-	}
 	s, e := c.find(hash, k)
+	touch := c.access != nil
 	if s == nil {
+		if touch {
+			c.access.touch(hash)
+		}
 		return nil, false
 	}
 	if e != nil {
 		now := c.clock.Load()
 		if c.lfu.Load() {
 			e.freq = c.lfuIncr(c.lfuDecay(e, now))
+		} else if e.access == now {
+			// Accessed this second already, so the access table's slot
+			// says so (Redis's LRU clock has the same resolution): spare
+			// its cache miss.
+			touch = false
 		}
 		e.access = now
 	}
 	s.mu.Unlock()
+	if touch {
+		c.access.touch(hash)
+	}
 	if e != nil {
 		c.hits.Add(1)
 		return e.meta, true
