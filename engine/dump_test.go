@@ -227,6 +227,8 @@ func TestRestoreIdleTimeAndFreqDifferential(t *testing.T) {
 	raw := payload[strings.Index(payload, "\r\n")+2 : len(payload)-2]
 	d.Do("RESTORE", "idle", "0", raw, "IDLETIME", "1000")
 	d.Do("OBJECT", "IDLETIME", "idle")
+	d.Do("GET", "idle") // an access: idle again from now
+	d.Do("OBJECT", "IDLETIME", "idle")
 	d.Do("RESTORE", "idle2", "0", raw, "FREQ", "7")
 	d.Do("CONFIG", "SET", "maxmemory-policy", "allkeys-lfu")
 	d.Do("RESTORE", "freq", "0", raw, "FREQ", "7")

@@ -150,9 +150,9 @@ func cmdRestore(x *Ctx) {
 	x.put(key, m)
 	// Like Redis, IDLETIME applies under an LRU policy, FREQ under LFU.
 	if lfu := x.lfuPolicy(); lfu && o.freq >= 0 {
-		x.tx().SetAccess(key, -1, int(o.freq))
+		x.must(x.tx().SetAccess(x.db, key, -1, int(o.freq)))
 	} else if !lfu && o.idle >= 0 {
-		x.tx().SetAccess(key, o.idle*1000, -1)
+		x.must(x.tx().SetAccess(x.db, key, o.idle*1000, -1))
 	}
 	x.notify(classGeneric, "restore", key)
 	x.w.OK()

@@ -137,6 +137,18 @@ func (c *cache) find(hash uint32, k []byte) (*cacheShard, *cacheEntry) {
 	return s, s.m[string(k)]
 }
 
+// unstamp makes the next lookup of k record an access in the access
+// table again (get skips it for an entry stamped this second), once the
+// table was given an older access than the stamp says (RESTORE IDLETIME).
+func (c *cache) unstamp(hash uint32, k []byte) {
+	s := c.shard(hash)
+	s.mu.Lock()
+	if e := s.m[string(k)]; e != nil {
+		e.access = 0
+	}
+	s.mu.Unlock()
+}
+
 func (c *cache) put(hash uint32, k []byte, m *Meta) {
 	size := int64(len(k) + 64)
 	if m != nil {

@@ -26,8 +26,8 @@ import (
 // A memo is a hint that is a structure rather than bytes: the copy of an
 // object's records kept in memory in the form its readers want (a sorted
 // set's index boundaries, the members SPOP picks from next), under the
-// same rules. The Tx that changes the
-// records sets a new memo, never changes the one it read.
+// same rules. The Tx that changes the records sets a new memo, never
+// changes the one it read.
 
 // HintKind tells the hints of one object apart.
 type HintKind byte

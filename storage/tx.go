@@ -697,6 +697,7 @@ func (tx *Tx) Commit() (bool, error) {
 	tx.noteDeletes()
 	for _, a := range tx.access {
 		s.access.set(a.hash, a.idleMs, a.freq)
+		s.cache.unstamp(a.hash, a.mkey)
 	}
 	return true, nil
 }
@@ -718,6 +719,7 @@ func (tx *Tx) noteDeletes() {
 
 type accessSet struct {
 	hash   uint32
+	mkey   []byte
 	idleMs int64
 	freq   int
 }
@@ -725,8 +727,13 @@ type accessSet struct {
 // SetAccess gives key the idle time and LFU counter it arrives with
 // (RESTORE IDLETIME/FREQ), replacing the fresh record a created key gets
 // at commit; idleMs < 0 or freq < 0 leave that part alone.
-func (tx *Tx) SetAccess(key []byte, idleMs int64, freq int) {
-	tx.access = append(tx.access, accessSet{KeyHash(key), idleMs, freq})
+func (tx *Tx) SetAccess(db int, key []byte, idleMs int64, freq int) error {
+	e, err := tx.load(db, key)
+	if err != nil {
+		return err
+	}
+	tx.access = append(tx.access, accessSet{e.hash, e.mkey, idleMs, freq})
+	return nil
 }
 
 // smallObject is the element count up to which a dropped object's records
