@@ -206,8 +206,7 @@ func (c *cache) getElem(hash uint32, k []byte) ([]byte, bool) {
 			e.access = c.clock.Load()
 			v = e.elem
 		} else {
-			s.bytes -= e.size
-			delete(s.m, string(k))
+			s.forget(string(k), e)
 			e = nil
 		}
 	}
@@ -237,8 +236,7 @@ func (c *cache) remove(hash uint32, k []byte) {
 	s := c.shard(hash)
 	s.mu.Lock()
 	if old, ok := s.m[string(k)]; ok {
-		s.bytes -= old.size
-		delete(s.m, string(k))
+		s.forget(string(k), old)
 	}
 	s.mu.Unlock()
 }
@@ -296,9 +294,14 @@ func (c *cache) evictOne(s *cacheShard) {
 
 // drop evicts an entry. The caller holds s.mu.
 func (c *cache) drop(s *cacheShard, k string, e *cacheEntry) {
+	s.forget(k, e)
+	c.evictions.Add(1)
+}
+
+// forget removes entry e of key k. The caller holds s.mu.
+func (s *cacheShard) forget(k string, e *cacheEntry) {
 	s.bytes -= e.size
 	delete(s.m, k)
-	c.evictions.Add(1)
 }
 
 // dropDB forgets every entry of a physical database that was flushed.
@@ -309,8 +312,7 @@ func (c *cache) dropDB(phys uint32) {
 		s.mu.Lock()
 		for k, e := range s.m {
 			if len(k) >= 5 && k[:5] == prefix {
-				s.bytes -= e.size
-				delete(s.m, k)
+				s.forget(k, e)
 			}
 		}
 		s.mu.Unlock()

@@ -39,10 +39,10 @@ type Tx struct {
 	bulk      bool
 
 	// pending counts the staged element writes not yet in the batch:
-	// Commit adds them, and so does anything that must see the batch
-	// whole (an iterator, a range delete). Each memtable insert is a
-	// skiplist descent of cache misses, the largest cost of a write, and
-	// a batch that is never iterated need not be indexed.
+	// Commit adds them, and so does an iterator, which must see the batch
+	// whole; a range delete drops those in its range. Each memtable
+	// insert is a skiplist descent of cache misses, the largest cost of a
+	// write, and a batch that is never iterated need not be indexed.
 	pending int
 
 	// Reused across the Tx's lives (it is pooled): entry structs and the
@@ -544,7 +544,6 @@ type objectDeletes struct {
 // [lower, upper) with one range tombstone, whatever their number.
 func (tx *Tx) DeleteRange(oid uint64, lower, upper []byte) {
 	r := keyRange{ElemKey(nil, oid, lower), ElemKey(nil, oid, upper)}
-	tx.flush(tx.writeBatch())
 	tx.writeBatch().DeleteRange(r.lower, r.upper, nil)
 	if tx.bulk {
 		return
@@ -553,6 +552,9 @@ func (tx *Tx) DeleteRange(oid uint64, lower, upper []byte) {
 	for i := range tx.elems {
 		e := &tx.elems[i]
 		if bytes.Compare(e.key, r.lower) >= 0 && bytes.Compare(e.key, r.upper) < 0 {
+			if e.pending {
+				tx.pending-- // a staged write the range deletes need not be written
+			}
 			*e = elemRecord{key: e.key, absent: true, read: e.read, written: true}
 		}
 	}
