@@ -238,6 +238,31 @@ func TestStagedWritesReachTheBatchOnce(t *testing.T) {
 	}
 }
 
+func TestStagedWritesReachTheBatchInKeyOrder(t *testing.T) {
+	_, tx, oid := beginObject(t)
+	for i := 9; i >= 0; i-- { // an LPUSH pipeline: positions downwards
+		tx.Set(oid, []byte{'p', byte(i)}, []byte("v"))
+	}
+	tx.Delete(oid, []byte{'a'})
+	b := tx.commitBatch()
+	tx.flush(b)
+	var keys [][]byte
+	for r := b.Reader(); ; {
+		_, k, _, ok, err := r.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			break
+		}
+		keys = append(keys, slices.Clone(k))
+	}
+	if len(keys) != 11 || !slices.IsSortedFunc(keys, bytes.Compare) {
+		t.Fatalf("the batch holds %d records, sorted %v; want 11 in key order", len(keys), slices.IsSortedFunc(keys, bytes.Compare))
+	}
+	tx.Discard()
+}
+
 func TestStagedWritesAndIterators(t *testing.T) {
 	s, tx, oid := beginObject(t)
 	tx.Set(oid, []byte("a"), []byte("1"))

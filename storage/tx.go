@@ -3,6 +3,7 @@ package storage
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"sync"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -44,6 +45,7 @@ type Tx struct {
 	// insert is a skiplist descent of cache misses, the largest cost of a
 	// write, and a batch that is never iterated need not be indexed.
 	pending int
+	order   []int32 // flush's scratch
 
 	// Reused across the Tx's lives (it is pooled): entry structs and the
 	// bytes of their keys, so a command allocates nothing for them.
@@ -106,7 +108,7 @@ func (tx *Tx) release() {
 	if cap(tx.elems) > 1024 {
 		tx.elems = nil
 	}
-	*tx = Tx{entries: tx.entries[:0], spare: spare, arena: tx.arena[:0], scratch: tx.scratch[:0], deletes: tx.deletes[:0], elems: tx.elems[:0]}
+	*tx = Tx{entries: tx.entries[:0], spare: spare, arena: tx.arena[:0], scratch: tx.scratch[:0], deletes: tx.deletes[:0], elems: tx.elems[:0], order: tx.order[:0]}
 	txPool.Put(tx)
 }
 
@@ -443,17 +445,25 @@ func (tx *Tx) unstage(k []byte) {
 	}
 }
 
-// flush adds the staged writes to b, in no particular order: each key has
-// at most one, newer than anything b holds for it.
+// flush adds the staged writes to b in key order: each key has at most
+// one, newer than anything b holds for it. The memtable applies a batch in
+// its order and starts each insert from where the previous one went in, so
+// keys that end up next to each other there, such as the positions an
+// LPUSH pipeline fills or an RPOP pipeline deletes, cost one skiplist
+// descent together instead of one each.
 func (tx *Tx) flush(b *pebble.Batch) {
 	if tx.pending == 0 {
 		return
 	}
+	order := tx.order[:0]
 	for i := range tx.elems {
-		r := &tx.elems[i]
-		if !r.pending {
-			continue
+		if tx.elems[i].pending {
+			order = append(order, int32(i))
 		}
+	}
+	slices.SortFunc(order, func(i, j int32) int { return bytes.Compare(tx.elems[i].key, tx.elems[j].key) })
+	for _, i := range order {
+		r := &tx.elems[i]
 		if r.absent {
 			b.Delete(r.key, nil)
 		} else {
@@ -461,6 +471,7 @@ func (tx *Tx) flush(b *pebble.Batch) {
 		}
 		r.pending = false
 	}
+	tx.order = order
 	tx.pending = 0
 }
 
