@@ -108,7 +108,12 @@ func (tx *Tx) release() {
 	if cap(tx.elems) > 1024 {
 		tx.elems = nil
 	}
-	*tx = Tx{entries: tx.entries[:0], spare: spare, arena: tx.arena[:0], scratch: tx.scratch[:0], deletes: tx.deletes[:0], elems: tx.elems[:0], order: tx.order[:0]}
+	objects := tx.objects
+	if len(objects) > 64 {
+		objects = nil
+	}
+	clear(objects)
+	*tx = Tx{entries: tx.entries[:0], spare: spare, arena: tx.arena[:0], scratch: tx.scratch[:0], deletes: tx.deletes[:0], elems: tx.elems[:0], order: tx.order[:0], objects: objects}
 	txPool.Put(tx)
 }
 
@@ -162,9 +167,13 @@ func (tx *Tx) add(e *entry) {
 // on first use.
 func (tx *Tx) load(db int, key []byte) (*entry, error) {
 	phys := tx.s.Phys(db)
-	var buf [64]byte
-	mkey := metaKey(buf[:0], phys, key)
+	// The meta key is built in the arena, where the entry keeps it (a
+	// stack buffer would escape to the heap through Pebble's Get).
+	start := len(tx.arena)
+	tx.arena = metaKey(tx.arena, phys, key)
+	mkey := tx.arena[start:len(tx.arena):len(tx.arena)]
 	if e := tx.find(mkey); e != nil {
+		tx.arena = tx.arena[:start]
 		return e, nil
 	}
 	hash := KeyHash(key)
@@ -177,7 +186,7 @@ func (tx *Tx) load(db int, key []byte) (*entry, error) {
 		tx.s.cache.put(hash, mkey, m)
 	}
 	e := tx.newEntry()
-	*e = entry{db: db, phys: phys, hash: hash, key: tx.keep(key), mkey: tx.keep(mkey), orig: m, cur: m}
+	*e = entry{db: db, phys: phys, hash: hash, key: tx.keep(key), mkey: mkey, orig: m, cur: m}
 	tx.add(e)
 	if m != nil && m.OID != 0 {
 		tx.noteObject(m)
