@@ -52,6 +52,7 @@ type Tx struct {
 	spare   []*entry
 	arena   []byte
 	scratch []byte
+	ekey    []byte // elemKey's buffer
 }
 
 type entry struct {
@@ -104,6 +105,9 @@ func (tx *Tx) release() {
 	if cap(tx.arena) > 64<<10 {
 		tx.arena = nil // a huge MSET should not pin its memory forever
 	}
+	if cap(tx.ekey) > 64<<10 {
+		tx.ekey = nil // nor a huge member
+	}
 	clear(tx.elems) // they point into arenas the next life must not pin
 	if cap(tx.elems) > 1024 {
 		tx.elems = nil
@@ -113,7 +117,7 @@ func (tx *Tx) release() {
 		objects = nil
 	}
 	clear(objects)
-	*tx = Tx{entries: tx.entries[:0], spare: spare, arena: tx.arena[:0], scratch: tx.scratch[:0], deletes: tx.deletes[:0], elems: tx.elems[:0], order: tx.order[:0], objects: objects}
+	*tx = Tx{entries: tx.entries[:0], spare: spare, arena: tx.arena[:0], scratch: tx.scratch[:0], deletes: tx.deletes[:0], elems: tx.elems[:0], order: tx.order[:0], objects: objects, ekey: tx.ekey[:0]}
 	txPool.Put(tx)
 }
 
@@ -264,11 +268,18 @@ func (tx *Tx) commitBatch() *pebble.Batch {
 	return tx.batch
 }
 
+// elemKey builds the key of element sub of object oid in the Tx's reusable
+// buffer, valid until the next call (a stack buffer would escape to the
+// heap through Pebble's Get).
+func (tx *Tx) elemKey(oid uint64, sub []byte) []byte {
+	tx.ekey = ElemKey(tx.ekey[:0], oid, sub)
+	return tx.ekey
+}
+
 // Get reads element sub of object oid: the Tx's own records, then the hot
 // cache, then Pebble. The returned slice is a copy.
 func (tx *Tx) Get(oid uint64, sub []byte) ([]byte, bool, error) {
-	var buf [64]byte
-	k := ElemKey(buf[:0], oid, sub)
+	k := tx.elemKey(oid, sub)
 	if v, ok, known, err := tx.lookup(k); known {
 		return v, ok, err
 	}
@@ -280,8 +291,7 @@ func (tx *Tx) Get(oid uint64, sub []byte) ([]byte, bool, error) {
 // has to come from Pebble, the records in [lower, upper), which hold sub,
 // are read with it in one pass and kept for the hot cache.
 func (tx *Tx) GetAhead(oid uint64, sub, lower, upper []byte) ([]byte, bool, error) {
-	var buf [64]byte
-	k := ElemKey(buf[:0], oid, sub)
+	k := tx.elemKey(oid, sub)
 	if v, ok, known, err := tx.lookup(k); known {
 		return v, ok, err
 	}
