@@ -49,7 +49,8 @@ func (c *Client) joinBatch(x *Ctx) bool {
 		s.world.RLock()
 		s.lockStripes(stripes)
 		b = &openBatch{x: &Ctx{s: s, c: c}, stripes: slices.Clone(stripes)}
-		b.x.txn = s.store.Begin()
+		b.x.after = s.ticketsOf(stripes, nil)
+		b.x.tx()
 		c.batch = b
 	} else if !c.lockMore(stripes) {
 		return false
@@ -83,9 +84,10 @@ func (c *Client) lockMore(stripes []int) bool {
 		}
 		got = append(got, i)
 	}
-	for _, i := range got {
-		b.stripes = append(b.stripes, i)
+	for _, t := range c.s.ticketsOf(got, nil) {
+		b.x.txn.Follow(t)
 	}
+	b.stripes = append(b.stripes, got...)
 	slices.Sort(b.stripes)
 	return true
 }
@@ -99,7 +101,26 @@ func (c *Client) commitBatch() {
 	}
 	c.batch = nil
 	s := c.s
-	if _, err := b.x.txn.Commit(); err != nil {
+	// The stripes are released before the batch goes into Pebble: the
+	// next client waiting for one of these keys runs its commands (on the
+	// hot cache, which shows this batch already) while the memtable takes
+	// this batch, and follows its ticket for the rest (Tx.Prepare). On a
+	// key every client writes, that is most of what a batch costs.
+	txn := b.x.txn
+	_, err := txn.Prepare()
+	if err == nil {
+		if t := txn.Ticket(); t != nil {
+			for _, i := range b.stripes {
+				s.tickets[i] = t
+			}
+		}
+	}
+	s.unlockStripes(b.stripes)
+	if err == nil {
+		err = txn.Finish()
+	}
+	s.world.RUnlock()
+	if err != nil {
 		// The writes are lost: the replies that promised them must not go
 		// out. Every command of the batch answers the storage error.
 		s.log.Warningf("Storage error committing a pipeline: %v", err)
@@ -111,8 +132,6 @@ func (c *Client) commitBatch() {
 		b.modified, b.events, b.ready = nil, nil, nil
 	}
 	c.emit()
-	s.unlockStripes(b.stripes)
-	s.world.RUnlock()
 	b.x.modified, b.x.events, b.x.ready = b.modified, b.events, b.ready
 	s.afterWrite(b.x)
 	c.sendPendingInvalidations()

@@ -23,8 +23,9 @@ type Ctx struct {
 	keys  [][]byte  // its key arguments (scratch for the dispatcher)
 
 	txn    *storage.Tx
-	shared bool // txn belongs to an enclosing EXEC or script
-	script bool // called by a script's redis.call
+	after  []*storage.Ticket // commits the keys' locks were taken over from: txn follows them
+	shared bool              // txn belongs to an enclosing EXEC or script
+	script bool              // called by a script's redis.call
 
 	failed       bool
 	blockedOn    *waiter // set when the command blocked its client
@@ -85,6 +86,9 @@ func (x *Ctx) failf(format string, a ...any) { x.fail(fmt.Sprintf(format, a...))
 func (x *Ctx) tx() *storage.Tx {
 	if x.txn == nil {
 		x.txn = x.s.store.Begin()
+		for _, t := range x.after {
+			x.txn.Follow(t)
+		}
 	}
 	return x.txn
 }

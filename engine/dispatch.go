@@ -200,7 +200,7 @@ func (c *Client) Exec(args [][]byte, more bool) {
 func (c *Client) newCtx(cmd *command, args [][]byte, now time.Time) *Ctx {
 	x := &c.ctx
 	*x = Ctx{s: c.s, c: c, cmd: cmd, args: args, w: c.w, db: c.dbIndex(), now: now.UnixMilli(), start: now,
-		modified: x.modified[:0], events: x.events[:0], keys: x.keys[:0]}
+		modified: x.modified[:0], events: x.events[:0], keys: x.keys[:0], after: x.after[:0]}
 	return x
 }
 
@@ -319,6 +319,7 @@ func (s *Server) locked(x *Ctx, body func()) {
 		stripes := stripesOf(keys, buf[:0])
 		s.world.RLock()
 		s.lockStripes(stripes)
+		x.after = s.ticketsOf(stripes, x.after[:0])
 		body()
 		s.unlockStripes(stripes)
 		s.world.RUnlock()

@@ -453,6 +453,7 @@ func (s *Server) evictKey(c poolEntry, volatile bool) (bool, error) {
 	stripes := stripesOf([][]byte{c.key}, buf[:0])
 	s.world.RLock()
 	s.lockStripes(stripes)
+	x.after = s.ticketsOf(stripes, nil)
 	m, err := x.tx().Meta(c.db, c.key)
 	evicted := err == nil && m != nil && (!volatile || m.Expire != 0)
 	if evicted {

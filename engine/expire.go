@@ -48,6 +48,7 @@ func (s *Server) expireDue(d storage.Due, now int64) error {
 	stripes := stripesOf([][]byte{key}, buf[:0])
 	s.world.RLock()
 	s.lockStripes(stripes)
+	x.after = s.ticketsOf(stripes, nil)
 	m, err := x.tx().Meta(db, key)
 	if err == nil && m != nil && m.Expire == deadline && deadline <= now {
 		x.expire(db, key)

@@ -42,6 +42,21 @@ func (s *Server) lockStripes(stripes []int) {
 	}
 }
 
+// ticketsOf appends the commits still going into Pebble that last held
+// the stripes (see Server.tickets). The caller holds the stripes.
+func (s *Server) ticketsOf(stripes []int, out []*storage.Ticket) []*storage.Ticket {
+	for _, i := range stripes {
+		switch t := s.tickets[i]; {
+		case t == nil:
+		case t.Pending():
+			out = append(out, t)
+		default:
+			s.tickets[i] = nil
+		}
+	}
+	return out
+}
+
 func (s *Server) unlockStripes(stripes []int) {
 	for _, i := range stripes {
 		s.stripes[i].Unlock()

@@ -38,6 +38,9 @@ type Server struct {
 	// FLUSHALL, SWAPDB). Key stripes order writers of the same keys.
 	world   sync.RWMutex
 	stripes [lockStripes]sync.Mutex
+	// tickets[i] is the last commit that released stripe i before it
+	// reached Pebble (commitBatch); whoever takes the stripe follows it.
+	tickets [lockStripes]*storage.Ticket
 
 	commands map[string]*command
 	access   *accessControl // ACL users and log (acl_users.go)

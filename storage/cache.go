@@ -304,6 +304,17 @@ func (s *cacheShard) forget(k string, e *cacheEntry) {
 	delete(s.m, k)
 }
 
+// clear forgets every entry.
+func (c *cache) clear() {
+	for i := range c.shards {
+		s := &c.shards[i]
+		s.mu.Lock()
+		clear(s.m)
+		s.bytes = 0
+		s.mu.Unlock()
+	}
+}
+
 // dropDB forgets every entry of a physical database that was flushed.
 func (c *cache) dropDB(phys uint32) {
 	prefix := string(metaPrefix(phys, 0)[:5])

@@ -148,3 +148,14 @@ func (tx *Tx) publishHints() {
 	}
 	t.mu.Unlock()
 }
+
+// forgetCached empties the hot cache and the hints, which showed the
+// writes of a commit that then failed: Pebble is the truth again.
+func (s *Store) forgetCached() {
+	s.cache.clear()
+	t := s.hintTable()
+	t.mu.Lock()
+	clear(t.m)
+	t.bytes = 0
+	t.mu.Unlock()
+}

@@ -47,6 +47,11 @@ type Tx struct {
 	pending int
 	order   []int32 // flush's scratch
 
+	after  []*Ticket // commits this Tx follows (Follow)
+	ticket *Ticket   // this Tx's commit, once Prepare has shown it
+	wrote  bool      // Prepare found something to write
+	deltas []counterDelta
+
 	// Reused across the Tx's lives (it is pooled): entry structs and the
 	// bytes of their keys, so a command allocates nothing for them.
 	spare   []*entry
@@ -109,6 +114,7 @@ func (tx *Tx) release() {
 		tx.ekey = nil // nor a huge member
 	}
 	clear(tx.elems) // they point into arenas the next life must not pin
+	clear(tx.after)
 	if cap(tx.elems) > 1024 {
 		tx.elems = nil
 	}
@@ -117,7 +123,7 @@ func (tx *Tx) release() {
 		objects = nil
 	}
 	clear(objects)
-	*tx = Tx{entries: tx.entries[:0], spare: spare, arena: tx.arena[:0], scratch: tx.scratch[:0], deletes: tx.deletes[:0], elems: tx.elems[:0], order: tx.order[:0], objects: objects, ekey: tx.ekey[:0]}
+	*tx = Tx{entries: tx.entries[:0], spare: spare, arena: tx.arena[:0], scratch: tx.scratch[:0], deletes: tx.deletes[:0], elems: tx.elems[:0], order: tx.order[:0], objects: objects, ekey: tx.ekey[:0], after: tx.after[:0], deltas: tx.deltas[:0]}
 	txPool.Put(tx)
 }
 
@@ -183,6 +189,9 @@ func (tx *Tx) load(db int, key []byte) (*entry, error) {
 	hash := KeyHash(key)
 	m, ok := tx.s.cache.get(hash, mkey)
 	if !ok && !tx.s.filter.absent(phys, mkey) {
+		if err := tx.settle(); err != nil {
+			return nil, err
+		}
 		var err error
 		if m, err = tx.s.readMeta(mkey); err != nil {
 			return nil, err
@@ -367,6 +376,9 @@ func (tx *Tx) fetch(k []byte) ([]byte, bool, error) {
 
 // read gets k from r (the batch or the database) and copies it out.
 func (tx *Tx) read(r pebble.Reader, k []byte) ([]byte, bool, error) {
+	if err := tx.settle(); err != nil {
+		return nil, false, err
+	}
 	v, closer, err := r.Get(k)
 	if errors.Is(err, pebble.ErrNotFound) {
 		return nil, false, nil
@@ -593,6 +605,9 @@ func (tx *Tx) DeleteRange(oid uint64, lower, upper []byte) {
 // Iter iterates the elements of object oid with subkeys in [lower, upper);
 // nil bounds mean the whole object.
 func (tx *Tx) Iter(oid uint64, lower, upper []byte) (*Iter, error) {
+	if err := tx.settle(); err != nil {
+		return nil, err
+	}
 	prefix := elemPrefix(oid)
 	o := &pebble.IterOptions{LowerBound: append(bytes.Clone(prefix), lower...)}
 	if upper != nil {
@@ -618,9 +633,23 @@ func (tx *Tx) Iter(oid uint64, lower, upper []byte) (*Iter, error) {
 
 // Commit applies the Tx atomically. It returns whether anything was written.
 func (tx *Tx) Commit() (bool, error) {
-	defer tx.release()
+	wrote, err := tx.Prepare()
+	if err != nil {
+		return false, err
+	}
+	return wrote, tx.Finish()
+}
+
+// Prepare does the part of a commit that must happen under the keys'
+// locks: it builds the batch and makes the hot cache, the hints and the
+// filters show the state the commit leaves. Finish writes the batch to
+// Pebble. Between the two the caller may release the locks, once it has
+// handed Ticket to whoever takes them next (their Txs Follow it), so the
+// next command on a busy key runs while this one's batch goes into the
+// memtable. Prepare reports whether anything is written; after an error
+// the Tx is gone and Finish must not be called.
+func (tx *Tx) Prepare() (bool, error) {
 	s := tx.s
-	var deltas []counterDelta
 	live := map[uint64]bool{}
 	for _, e := range tx.entries {
 		if e.cur != nil && e.cur.OID != 0 {
@@ -679,12 +708,13 @@ func (tx *Tx) Commit() (bool, error) {
 			d.expires++
 			d.deadlines += newExp / 1000
 		}
-		deltas = addDelta(deltas, d)
+		tx.deltas = addDelta(tx.deltas, d)
 	}
 	for oid, count := range tx.objects {
 		if !live[oid] {
 			wrote = true
 			if err := tx.dropObject(oid, count); err != nil {
+				tx.release()
 				return false, err
 			}
 		}
@@ -692,32 +722,61 @@ func (tx *Tx) Commit() (bool, error) {
 	if tx.batch != nil && !tx.batch.Empty() {
 		wrote = true
 	}
-	if !wrote {
-		tx.publishHints() // what the Tx saw is what is committed
-		tx.writeThrough() // what it read
-		return false, nil
-	}
-	b := tx.commitBatch()
-	for _, d := range deltas {
-		for _, kv := range [...]struct {
-			kind byte
-			n    int64
-		}{{counterKeys, d.keys}, {counterExpires, d.expires}, {counterDeadlines, d.deadlines}, {counterBytes, d.bytes}} {
-			if kv.n != 0 {
-				b.Merge(counterKey(d.phys, kv.kind), encodeCounter(kv.n), nil)
+	if wrote {
+		b := tx.commitBatch()
+		for _, d := range tx.deltas {
+			for _, kv := range [...]struct {
+				kind byte
+				n    int64
+			}{{counterKeys, d.keys}, {counterExpires, d.expires}, {counterDeadlines, d.deadlines}, {counterBytes, d.bytes}} {
+				if kv.n != 0 {
+					b.Merge(counterKey(d.phys, kv.kind), encodeCounter(kv.n), nil)
+				}
+			}
+		}
+		for _, e := range tx.entries {
+			if e.dirty {
+				s.cache.put(e.hash, e.mkey, e.cur)
 			}
 		}
 	}
-	if err := b.Commit(pebble.NoSync); err != nil {
-		return false, err
-	}
-	for _, e := range tx.entries {
-		if e.dirty {
-			s.cache.put(e.hash, e.mkey, e.cur)
-		}
-	}
+	tx.wrote = wrote
 	tx.writeThrough()
-	for _, d := range deltas {
+	tx.publishHints() // what the Tx saw or left is what is committed
+	return wrote, nil
+}
+
+// Ticket is the commit Prepare started, for the next holders of the
+// keys' locks to follow; nil if it writes nothing.
+func (tx *Tx) Ticket() *Ticket {
+	if tx.wrote && tx.ticket == nil {
+		tx.ticket = &Ticket{done: make(chan struct{})}
+	}
+	return tx.ticket
+}
+
+// Finish ends a prepared Tx: once the commits it follows are in, it
+// writes its batch to Pebble. If that fails, the hot cache and the hints,
+// which already show the Tx's writes, are emptied, and every Tx that
+// follows this one fails too: it may have read what was lost.
+func (tx *Tx) Finish() error {
+	defer tx.release()
+	s := tx.s
+	err := tx.settle()
+	if err == nil && tx.wrote {
+		err = tx.batch.Commit(pebble.NoSync)
+	}
+	if err != nil {
+		s.forgetCached()
+	}
+	if t := tx.ticket; t != nil {
+		t.err = err
+		close(t.done)
+	}
+	if err != nil || !tx.wrote {
+		return err
+	}
+	for _, d := range tx.deltas {
 		c := s.countersOf(d.phys)
 		c.keys.Add(d.keys)
 		c.expires.Add(d.expires)
@@ -725,13 +784,52 @@ func (tx *Tx) Commit() (bool, error) {
 		c.bytes.Add(d.bytes)
 	}
 	s.durable.committed()
-	tx.publishHints()
 	tx.noteDeletes()
 	for _, a := range tx.access {
 		s.access.set(a.hash, a.idleMs, a.freq)
 		s.cache.unstamp(a.hash, a.mkey)
 	}
-	return true, nil
+	return nil
+}
+
+// A Ticket is a commit whose Tx released its keys' locks before writing
+// to Pebble (see Prepare). The next Tx on those keys follows it: it reads
+// the hot cache at once, but waits for the ticket before reading Pebble,
+// which may not have the batch yet, and before its own commit, so that
+// commits on a key reach Pebble, and replies reach clients, in the order
+// the lock was held.
+type Ticket struct {
+	done chan struct{}
+	err  error
+}
+
+// Pending reports whether the commit is still on its way into Pebble.
+func (t *Ticket) Pending() bool {
+	select {
+	case <-t.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// Follow makes the Tx wait for t before it reads Pebble or commits.
+func (tx *Tx) Follow(t *Ticket) {
+	if t != nil && t.Pending() {
+		tx.after = append(tx.after, t)
+	}
+}
+
+// settle waits for the commits the Tx follows; their failure is its own.
+func (tx *Tx) settle() error {
+	for _, t := range tx.after {
+		<-t.done
+		if t.err != nil {
+			return t.err
+		}
+	}
+	tx.after = tx.after[:0]
+	return nil
 }
 
 // noteDeletes hands the committed element deletes to the tombstone
