@@ -72,8 +72,11 @@ type zrunElem struct {
 	pos []byte
 }
 
-// zrunLen is how many elements a scan from either end reads ahead.
-const zrunLen = 16
+// zrunLen is how many elements a scan from either end reads ahead: several
+// pipelines of ZPOPMIN (redis-benchmark sends 16), so that most batches of
+// pops find their elements in the run and need not wait for the batch
+// before them to reach Pebble (engine/DESIGN.md, tickets).
+const zrunLen = 64
 
 func runMemo(high bool) storage.HintKind {
 	if high {
