@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"errors"
 	"testing"
 	"time"
 )
@@ -69,4 +70,56 @@ func TestFollowerReadsPebbleAfterTheCommitItFollows(t *testing.T) {
 	if got.get != "1" || got.iter != 1 {
 		t.Fatalf("followers read %+v; want the committed element", got)
 	}
+}
+
+// A failed commit takes with it every commit that followed it, and the hot
+// cache forgets what their Prepares showed. The first commit's failure is
+// made by hand (a ticket nobody writes); the rest is the real path.
+func TestFailedCommitFailsItsFollowersAndEmptiesTheCache(t *testing.T) {
+	s, setup, oid := beginObject(t)
+	setup.Set(oid, []byte("x"), []byte("old"))
+	setup.Set(oid, []byte("y"), []byte("old"))
+	commit(t, setup)
+	wantElem(t, s, oid, "x", "old", true) // now cached
+	wantElem(t, s, oid, "y", "old", true)
+
+	failing := &Ticket{done: make(chan struct{})}
+	a := s.Begin()
+	a.Follow(failing)
+	a.Set(oid, []byte("x"), []byte("new"))
+	if _, err := a.Prepare(); err != nil {
+		t.Fatal(err)
+	}
+	b := s.Begin()
+	b.Follow(a.Ticket())
+	if v, _, err := b.Get(oid, []byte("x")); err != nil || string(v) != "new" {
+		t.Fatalf("follower read x = %q, %v; want the prepared value from the cache", v, err)
+	}
+	b.Set(oid, []byte("y"), []byte("new"))
+	if _, err := b.Prepare(); err != nil {
+		t.Fatal(err)
+	}
+	reader := s.Begin()
+	defer reader.Discard()
+	reader.Follow(b.Ticket())
+	readErr := make(chan error)
+	go func() {
+		_, _, err := reader.Get(oid, []byte("z")) // in no cache: waits for Pebble
+		readErr <- err
+	}()
+
+	lost := errors.New("disk gone")
+	failing.err = lost
+	close(failing.done)
+	if err := a.Finish(); !errors.Is(err, lost) {
+		t.Fatalf("a.Finish: %v; want %v", err, lost)
+	}
+	if err := b.Finish(); !errors.Is(err, lost) {
+		t.Fatalf("b.Finish: %v; want %v", err, lost)
+	}
+	if err := <-readErr; !errors.Is(err, lost) {
+		t.Fatalf("reader: %v; want %v", err, lost)
+	}
+	wantElem(t, s, oid, "x", "old", true)
+	wantElem(t, s, oid, "y", "old", true)
 }
