@@ -190,8 +190,7 @@ func (c *Client) emit() {
 	if c.w.Len() == 0 || c.batch != nil {
 		return // a batch's replies wait for its commit
 	}
-	c.out.append(c.w.Bytes(), c.s.store.Commits())
-	c.w.Reset()
+	c.out.move(c.w, c.s.store.Commits())
 }
 
 // Received counts n bytes the connection read from the client (INFO's
@@ -249,19 +248,69 @@ func (o *output) append(b []byte, need uint64) {
 	o.mu.Lock()
 	if !o.closed {
 		o.buf = append(o.buf, b...)
-		if need > o.need {
-			o.need = need
+	}
+	o.added(need)
+}
+
+// move takes the writer's bytes: when nothing else waits to be written,
+// by swapping buffers, so a large reply is not copied. The writer goes on
+// in the storage the buffer had, or, after a large reply, in a recycled
+// large buffer, so that the next large reply need not grow one again and
+// the garbage collector need not take back one per pipeline.
+func (o *output) move(w *resp.Writer, need uint64) {
+	o.mu.Lock()
+	switch {
+	case o.closed:
+		w.Reset()
+	case len(o.buf) == 0:
+		next := o.buf
+		if w.Len() > keptReplyBuf {
+			if b, ok := largeReplyBufs.Get().(*[]byte); ok {
+				next = *b
+			}
 		}
-		if o.overLimit() {
-			o.closed, o.buf = true, nil
-			o.mu.Unlock()
-			o.c.s.log.Warningf("Client id=%d addr=%s scheduled to be closed ASAP for overcoming of output buffer limits.", o.c.id, o.c.conn.RemoteAddr())
-			o.c.kill()
-			return
+		o.buf = w.Swap(next)
+	default:
+		o.buf = append(o.buf, w.Bytes()...)
+		if cap(w.Bytes()) > largeReplyBuf {
+			w.Swap(nil) // one huge reply must not pin its memory
+		} else {
+			w.Reset()
 		}
+	}
+	o.added(need)
+}
+
+// added ends an append: the caller holds o.mu, which added releases.
+func (o *output) added(need uint64) {
+	if o.closed {
+		o.mu.Unlock()
+		return
+	}
+	if need > o.need {
+		o.need = need
+	}
+	if o.overLimit() {
+		o.closed, o.buf = true, nil
+		o.mu.Unlock()
+		o.c.s.log.Warningf("Client id=%d addr=%s scheduled to be closed ASAP for overcoming of output buffer limits.", o.c.id, o.c.conn.RemoteAddr())
+		o.c.kill()
+		return
 	}
 	o.mu.Unlock()
 }
+
+// A client keeps one written buffer of up to keptReplyBuf for its next
+// replies. Larger ones, up to largeReplyBuf, are shared through
+// largeReplyBufs: pipelines of large replies (LRANGE, HGETALL) reuse them
+// instead of allocating (and collecting) a new one per pipeline, and idle
+// clients pin none of them.
+const (
+	keptReplyBuf  = 64 << 10
+	largeReplyBuf = 1 << 20
+)
+
+var largeReplyBufs sync.Pool // *[]byte
 
 // overLimit applies client-output-buffer-limit to the bytes waiting: over
 // the hard limit at once, over the soft limit for too long. The caller
@@ -355,8 +404,12 @@ func (o *output) drain() {
 			o.c.conn.Close()
 		}
 		o.mu.Lock()
-		if cap(data) <= 64<<10 {
+		switch n := cap(data); {
+		case n <= keptReplyBuf:
 			o.spare = data[:0]
+		case n <= largeReplyBuf:
+			b := data[:0]
+			largeReplyBufs.Put(&b)
 		}
 		o.mu.Unlock()
 	}

@@ -35,6 +35,14 @@ func (w *Writer) Len() int { return len(w.buf) }
 // Reset empties the buffer, keeping its storage.
 func (w *Writer) Reset() { w.buf = w.buf[:0] }
 
+// Swap hands the buffered bytes to the caller and continues in buf's
+// storage, emptied: a large reply moves without a copy.
+func (w *Writer) Swap(buf []byte) []byte {
+	b := w.buf
+	w.buf = buf[:0]
+	return b
+}
+
 // Truncate drops everything after the first n bytes (undo of a partial reply).
 func (w *Writer) Truncate(n int) { w.buf = w.buf[:n] }
 
