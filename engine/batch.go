@@ -48,8 +48,8 @@ func (c *Client) joinBatch(x *Ctx) bool {
 	if b == nil {
 		s.world.RLock()
 		s.lockStripes(stripes)
-		b = &openBatch{x: &Ctx{s: s, c: c}, stripes: slices.Clone(stripes)}
-		b.x.after = s.ticketsOf(stripes, nil)
+		b = c.newBatch(stripes)
+		b.x.after = s.ticketsOf(stripes, b.x.after)
 		b.x.tx()
 		c.batch = b
 	} else if !c.lockMore(stripes) {
@@ -70,10 +70,38 @@ func (c *Client) joinBatch(x *Ctx) bool {
 	return true
 }
 
+// newBatch opens a batch holding stripes, in the storage of the client's
+// last batch: a pipeline's batch would otherwise allocate its Ctx and grow
+// its lists from nothing every time.
+func (c *Client) newBatch(stripes []int) *openBatch {
+	b := c.lastBatch
+	if b == nil {
+		b = &openBatch{x: &Ctx{}}
+	}
+	c.lastBatch = nil
+	*b.x = Ctx{s: c.s, c: c, after: b.x.after[:0]}
+	b.stripes = append(b.stripes[:0], stripes...)
+	b.count = 0
+	return b
+}
+
+// recycle keeps b's storage for the client's next batch, without what
+// the lists pointed to; lists a huge pipeline grew are let go.
+func (c *Client) recycle(b *openBatch) {
+	clear(b.events) // they hold keys
+	clear(b.x.after)
+	if cap(b.modified)+cap(b.events)+cap(b.ready) > 3*maxBatch {
+		b.modified, b.events, b.ready = nil, nil, nil
+	}
+	b.modified, b.events, b.ready = b.modified[:0], b.events[:0], b.ready[:0]
+	c.lastBatch = b
+}
+
 // lockMore adds stripes to the open batch's set without waiting.
 func (c *Client) lockMore(stripes []int) bool {
 	b := c.batch
-	var got []int
+	var buf [8]int
+	got := buf[:0]
 	for _, i := range stripes {
 		if _, held := slices.BinarySearch(b.stripes, i); held {
 			continue
@@ -135,4 +163,5 @@ func (c *Client) commitBatch() {
 	b.x.modified, b.x.events, b.x.ready = b.modified, b.events, b.ready
 	s.afterWrite(b.x)
 	c.sendPendingInvalidations()
+	c.recycle(b)
 }

@@ -67,7 +67,8 @@ type Client struct {
 	fromMaster atomic.Bool
 	monitor    atomic.Bool // MONITOR
 
-	batch *openBatch // uncommitted commands of the current pipeline
+	batch     *openBatch // uncommitted commands of the current pipeline
+	lastBatch *openBatch // a committed batch, kept for its storage
 
 	out output
 }
