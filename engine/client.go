@@ -245,6 +245,7 @@ type output struct {
 	softSince time.Time // since when the soft output limit is exceeded
 }
 
+// append copies b (a push from another goroutine) to the buffer.
 func (o *output) append(b []byte, need uint64) {
 	o.mu.Lock()
 	if !o.closed {
