@@ -85,17 +85,16 @@ const typicalEntry = 128
 func (c *cache) shard(hash uint32) *cacheShard { return &c.shards[hash%cacheShards] }
 
 // get returns the cached meta (nil if known absent) and whether it was
-// found. Every Tx's first lookup of a key comes here, so it also records
-// the access (LRU clock, LFU counter) for eviction and OBJECT.
+// found. Every Tx's first lookup of a key comes here, so a cached key's
+// access (LRU clock, LFU counter) is recorded here, for eviction and
+// OBJECT; the caller records that of a key it finds in Pebble. A key that
+// does not exist records none: its slot may be an existing key's.
 func (c *cache) get(hash uint32, k []byte) (*Meta, bool) {
 	s, e := c.find(hash, k)
-	touch := c.access != nil
 	if s == nil {
-		if touch {
-			c.access.touch(hash)
-		}
 		return nil, false
 	}
+	touch := c.access != nil && e != nil && e.meta != nil
 	if e != nil {
 		now := c.clock.Load()
 		if c.lfu.Load() {

@@ -157,3 +157,49 @@ func TestBlockCacheKeepsBlocks(t *testing.T) {
 		t.Errorf("block cache: %d bytes used; the second pass over the same blocks had %d hits and %d misses", used, hits1-hits0, misses1-misses0)
 	}
 }
+
+// A lookup records an access for a key that exists, found in the hot
+// cache or in Pebble, and none for a key that does not: its access slot
+// may be an existing key's, whose idle time must not reset.
+func TestOnlyExistingKeysRecordAccesses(t *testing.T) {
+	s := openTest(t, t.TempDir())
+	defer s.Close()
+	present := []byte("present")
+	tx := s.Begin()
+	tx.Put(0, present, &Meta{Type: TypeString, Value: []byte("v")})
+	commit(t, tx)
+	slot := s.access.slot(KeyHash(present))
+	var missing []byte
+	for i := 0; missing == nil; i++ {
+		if k := fmt.Appendf(nil, "missing:%d", i); s.access.slot(KeyHash(k)) == slot {
+			missing = k
+		}
+	}
+	lookup := func(key []byte, fromPebble bool) {
+		t.Helper()
+		if fromPebble {
+			s.cache.clear()
+		}
+		tx := s.Begin()
+		defer tx.Discard()
+		if _, err := tx.Meta(0, key); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const long = 100_000
+	for _, fromPebble := range []bool{true, false} {
+		// As RESTORE IDLETIME ages a key: the cached entry must not
+		// think this second's access recorded already.
+		s.access.set(KeyHash(present), long, -1)
+		s.cache.unstamp(KeyHash(present), metaKey(nil, s.Phys(0), present))
+		lookup(missing, fromPebble)
+		lookup(missing, false) // now known absent in the hot cache
+		if idle, _ := s.access.peek(KeyHash(present)); idle < long {
+			t.Fatalf("looking up a missing key (from Pebble: %v) reset its slot's idle time to %d ms", fromPebble, idle)
+		}
+		lookup(present, fromPebble)
+		if idle, _ := s.access.peek(KeyHash(present)); idle >= long {
+			t.Fatalf("looking up the key (from Pebble: %v) left its idle time at %d ms", fromPebble, idle)
+		}
+	}
+}

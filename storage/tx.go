@@ -197,6 +197,9 @@ func (tx *Tx) load(db int, key []byte) (*entry, error) {
 			return nil, err
 		}
 		tx.s.cache.put(hash, mkey, m)
+		if m != nil {
+			tx.s.access.touch(hash) // see cache.get
+		}
 	}
 	e := tx.newEntry()
 	*e = entry{db: db, phys: phys, hash: hash, key: tx.keep(key), mkey: mkey, orig: m, cur: m}
