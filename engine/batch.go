@@ -79,17 +79,21 @@ func (c *Client) newBatch(stripes []int) *openBatch {
 		b = &openBatch{x: &Ctx{}}
 	}
 	c.lastBatch = nil
-	*b.x = Ctx{s: c.s, c: c, after: b.x.after[:0]}
+	b.x.s, b.x.c = c.s, c
 	b.stripes = append(b.stripes[:0], stripes...)
 	b.count = 0
 	return b
 }
 
-// recycle keeps b's storage for the client's next batch, without what
-// the lists pointed to; lists a huge pipeline grew are let go.
+// recycle keeps b's storage for the client's next batch, without what it
+// pointed to (the released Tx, keys, tickets); lists a huge pipeline grew
+// are let go.
 func (c *Client) recycle(b *openBatch) {
-	clear(b.events) // they hold keys
+	clear(b.modified)
+	clear(b.events)
+	clear(b.ready)
 	clear(b.x.after)
+	*b.x = Ctx{after: b.x.after[:0]}
 	if cap(b.modified)+cap(b.events)+cap(b.ready) > 3*maxBatch {
 		b.modified, b.events, b.ready = nil, nil, nil
 	}
