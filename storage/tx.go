@@ -24,19 +24,19 @@ type Tx struct {
 	batch   *pebble.Batch
 	indexed bool // batch is indexed: reads must go through it
 	entries []*entry
-	index   map[string]*entry // by meta key, once entries outgrow a scan
-	objects map[uint64]int64  // object ids this Tx has seen → largest count
-	hints   map[hintKey]hint  // hints learnt or dropped (nil) by this Tx (hints.go)
-	access  []accessSet       // access data keys arrive with, set after commit
-	deletes []objectDeletes   // element deletes by object (tombstones.go)
+	index   posIndex         // entries by meta key, once they outgrow a scan
+	objects map[uint64]int64 // object ids this Tx has seen → largest count
+	hints   map[hintKey]hint // hints learnt or dropped (nil) by this Tx (hints.go)
+	access  []accessSet      // access data keys arrive with, set after commit
+	deletes []objectDeletes  // element deletes by object (tombstones.go)
 
 	// The element records the Tx read from Pebble or wrote: its reads see
 	// them without asking the batch (whose Get also reads Pebble), and
 	// Commit writes them through to the hot cache. A bulk load's Tx keeps
 	// none: it commits its batch itself.
 	elems     []elemRecord
-	elemIndex map[string]int // by key, once elems outgrow a scan
-	dropped   []keyRange     // element ranges this Tx deleted
+	elemIndex posIndex   // by key, once elems outgrow a scan
+	dropped   []keyRange // element ranges this Tx deleted
 	bulk      bool
 
 	// pending counts the staged element writes not yet in the batch:
@@ -114,6 +114,8 @@ func (tx *Tx) release() {
 		tx.ekey = nil // nor a huge member
 	}
 	clear(tx.elems) // they point into arenas the next life must not pin
+	tx.index.reset()
+	tx.elemIndex.reset()
 	clear(tx.after)
 	if cap(tx.elems) > 1024 {
 		tx.elems = nil
@@ -123,7 +125,7 @@ func (tx *Tx) release() {
 		objects = nil
 	}
 	clear(objects)
-	*tx = Tx{entries: tx.entries[:0], spare: spare, arena: tx.arena[:0], scratch: tx.scratch[:0], deletes: tx.deletes[:0], elems: tx.elems[:0], order: tx.order[:0], objects: objects, ekey: tx.ekey[:0], after: tx.after[:0], deltas: tx.deltas[:0]}
+	*tx = Tx{entries: tx.entries[:0], index: tx.index, elemIndex: tx.elemIndex, spare: spare, arena: tx.arena[:0], scratch: tx.scratch[:0], deletes: tx.deletes[:0], elems: tx.elems[:0], order: tx.order[:0], objects: objects, ekey: tx.ekey[:0], after: tx.after[:0], deltas: tx.deltas[:0]}
 	txPool.Put(tx)
 }
 
@@ -148,9 +150,13 @@ func (tx *Tx) keep(b []byte) []byte {
 // Discard drops everything the Tx staged.
 func (tx *Tx) Discard() { tx.release() }
 
-func (tx *Tx) find(mkey []byte) *entry {
-	if tx.index != nil {
-		return tx.index[string(mkey)]
+func (tx *Tx) find(hash uint32, mkey []byte) *entry {
+	if tx.index.used > 0 {
+		i, ok := tx.index.find(hash, func(i int) bool { return bytes.Equal(tx.entries[i].mkey, mkey) })
+		if !ok {
+			return nil
+		}
+		return tx.entries[i]
 	}
 	for _, e := range tx.entries {
 		if bytes.Equal(e.mkey, mkey) {
@@ -163,12 +169,11 @@ func (tx *Tx) find(mkey []byte) *entry {
 func (tx *Tx) add(e *entry) {
 	tx.entries = append(tx.entries, e)
 	switch {
-	case tx.index != nil:
-		tx.index[string(e.mkey)] = e
+	case tx.index.used > 0:
+		tx.index.add(e.hash, len(tx.entries)-1)
 	case len(tx.entries) > indexAfter:
-		tx.index = make(map[string]*entry, 2*len(tx.entries))
-		for _, x := range tx.entries {
-			tx.index[string(x.mkey)] = x
+		for i, x := range tx.entries {
+			tx.index.add(x.hash, i)
 		}
 	}
 }
@@ -182,11 +187,11 @@ func (tx *Tx) load(db int, key []byte) (*entry, error) {
 	start := len(tx.arena)
 	tx.arena = metaKey(tx.arena, phys, key)
 	mkey := tx.arena[start:len(tx.arena):len(tx.arena)]
-	if e := tx.find(mkey); e != nil {
+	hash := KeyHash(key)
+	if e := tx.find(hash, mkey); e != nil {
 		tx.arena = tx.arena[:start]
 		return e, nil
 	}
-	hash := KeyHash(key)
 	m, ok := tx.s.cache.get(hash, mkey)
 	if !ok && !tx.s.filter.absent(phys, mkey) {
 		if err := tx.settle(); err != nil {
@@ -399,9 +404,8 @@ func (tx *Tx) read(r pebble.Reader, k []byte) ([]byte, bool, error) {
 
 // recorded finds the Tx's record of element key k.
 func (tx *Tx) recorded(k []byte) (int, bool) {
-	if tx.elemIndex != nil {
-		i, ok := tx.elemIndex[string(k)]
-		return i, ok
+	if tx.elemIndex.used > 0 {
+		return tx.elemIndex.find(KeyHash(k), func(i int) bool { return bytes.Equal(tx.elems[i].key, k) })
 	}
 	for i := range tx.elems {
 		if bytes.Equal(tx.elems[i].key, k) {
@@ -434,12 +438,11 @@ func (tx *Tx) record(k []byte, r elemRecord) {
 	r.key = tx.keep(k)
 	tx.elems = append(tx.elems, r)
 	switch {
-	case tx.elemIndex != nil:
-		tx.elemIndex[string(r.key)] = len(tx.elems) - 1
+	case tx.elemIndex.used > 0:
+		tx.elemIndex.add(KeyHash(r.key), len(tx.elems)-1)
 	case len(tx.elems) > 4*indexAfter:
-		tx.elemIndex = make(map[string]int, 2*len(tx.elems))
 		for i, r := range tx.elems {
-			tx.elemIndex[string(r.key)] = i
+			tx.elemIndex.add(KeyHash(r.key), i)
 		}
 	}
 }
