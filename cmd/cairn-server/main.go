@@ -222,6 +222,9 @@ func run(cfg *config.Config) error {
 		go shutdown("User requested shutdown...")
 		return nil
 	})
+	// Before the ready line: a supervisor may signal as soon as it sees it.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	eng.Start()
 	srv.Serve()
 	var addrs []string
@@ -230,9 +233,6 @@ func run(cfg *config.Config) error {
 	}
 	log.Noticef("Cairn %s listening on %s (pid %d, data in %s)", engine.CairnVersion, strings.Join(addrs, ", "), os.Getpid(), dataDir)
 	log.Noticef("Ready to accept connections") // the line supervisors and test harnesses wait for
-
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	select {
 	case sig := <-sigs:
 		name := "SIGTERM"
