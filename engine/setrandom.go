@@ -33,7 +33,7 @@ const spopWindowMemo storage.HintKind = 'p'
 // popMember picks the member SPOP removes.
 func (x *Ctx) popMember(oid uint64, size int64) []byte {
 	if size <= exactSample {
-		return x.randomMember(oid, size)
+		return x.popSmall(oid, size)
 	}
 	tx := x.tx()
 	window, _ := tx.Memo(oid, spopWindowMemo).([][]byte)
@@ -64,6 +64,53 @@ func (x *Ctx) popMember(oid uint64, size int64) []byte {
 	}
 	tx.DropHint(oid, spopWindowMemo)
 	return x.popMember(oid, size)
+}
+
+// A small set's pops choose among all its members, read once into a memo
+// and kept for the pops that follow: reading them again for every pop
+// would step over the tombstones of every member popped before, which for
+// the last 64 members of a popped-out set of 100k is 100k steps a pop.
+const setMembersMemo storage.HintKind = 'a'
+
+// memberList is the memo: the members, as of when the set had count of
+// them. It is used only while the set's size and its length both still
+// equal count, and each member is checked before it is popped, so a
+// member another command added is picked from the next pop on at worst.
+type memberList struct {
+	members [][]byte
+	count   int64
+}
+
+// popSmall picks the member SPOP removes from a set of at most
+// exactSample members, uniformly.
+func (x *Ctx) popSmall(oid uint64, size int64) []byte {
+	tx := x.tx()
+	var members [][]byte
+	if l, ok := tx.Memo(oid, setMembersMemo).(*memberList); ok && l.count == size && int64(len(l.members)) == size {
+		members = l.members
+	}
+	for read := false; ; {
+		if len(members) == 0 {
+			if read {
+				x.must(errCountMismatch)
+			}
+			for _, e := range x.countedElems(oid, size) {
+				members = append(members, e.member)
+			}
+			read = true
+		}
+		i := rand.IntN(len(members))
+		member := members[i]
+		members = append(members[:i:i], members[i+1:]...) // the memo is shared
+		if _, ok := x.elemGet(oid, member); ok {
+			memo := int64(0)
+			for _, m := range members {
+				memo += int64(24 + len(m))
+			}
+			tx.SetMemo(oid, setMembersMemo, &memberList{members: members, count: size - 1}, memo)
+			return member
+		}
+	}
 }
 
 func cmdSPop(x *Ctx) {

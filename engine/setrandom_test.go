@@ -76,3 +76,54 @@ func TestSPopWindowChecksItsMembers(t *testing.T) {
 		t.Fatalf("EXISTS after the last pop: %q", got)
 	}
 }
+
+// A small set's pops pick from a memo of all its members; other commands'
+// writes in between must neither be popped when gone nor be lost when new.
+func TestSPopSmallSetMemoFollowsOtherWrites(t *testing.T) {
+	s := newTestServer(t, io.Discard)
+	c := newTestClient(s)
+	args := []string{"SADD", "s"}
+	for i := range 200 {
+		args = append(args, fmt.Sprintf("m%d", i))
+	}
+	c.do(args...)
+	members := map[string]bool{}
+	for i := range 200 {
+		m := fmt.Sprintf("m%d", i)
+		if i < 150 {
+			c.do("SREM", "s", m) // tombstones a re-read would step over
+		} else {
+			members[m] = true
+		}
+	}
+	delete(members, bulkString(t, c.do("SPOP", "s")))
+
+	tx := s.store.Begin()
+	m, err := tx.Meta(0, []byte("s"))
+	if err != nil || m == nil {
+		t.Fatalf("meta of s: %v, %v", m, err)
+	}
+	l, _ := tx.Memo(m.OID, setMembersMemo).(*memberList)
+	tx.Discard()
+	if l == nil || len(l.members) != 49 || l.count != 49 {
+		t.Fatalf("the first pop of a 50-member set left memo %+v; want its 49 other members", l)
+	}
+	// The set's size stays the same, so only checking each member keeps
+	// the gone one from being popped and the new one from being lost.
+	gone := string(l.members[0])
+	c.do("SREM", "s", gone)
+	delete(members, gone)
+	c.do("SADD", "s", "new")
+	members["new"] = true
+
+	for len(members) > 0 {
+		m := bulkString(t, c.do("SPOP", "s"))
+		if !members[m] {
+			t.Fatalf("SPOP returned %q, which is not (or no longer) a member", m)
+		}
+		delete(members, m)
+	}
+	if got := c.do("EXISTS", "s"); got != ":0\r\n" {
+		t.Fatalf("EXISTS after the last pop: %q", got)
+	}
+}
