@@ -287,7 +287,7 @@ func (tx *Tx) commitBatch() *pebble.Batch {
 
 // elemKey builds the key of element sub of object oid in the Tx's reusable
 // buffer, valid until the next call (a stack buffer would escape to the
-// heap through Pebble's Get).
+// heap through Pebble's Get and Batch.Set).
 func (tx *Tx) elemKey(oid uint64, sub []byte) []byte {
 	tx.ekey = ElemKey(tx.ekey[:0], oid, sub)
 	return tx.ekey
@@ -557,8 +557,7 @@ func (tx *Tx) GetMember(oid uint64, sub []byte) ([]byte, bool, error) {
 // load's.
 func (tx *Tx) Set(oid uint64, sub, value []byte) {
 	tx.s.elems.noteElem(oid, sub)
-	var buf [64]byte
-	k := ElemKey(buf[:0], oid, sub)
+	k := tx.elemKey(oid, sub)
 	if tx.bulk || len(value) > keptValue {
 		tx.writeBatch().Set(k, value, nil)
 		tx.recordWrite(k, value, false, false)
@@ -569,8 +568,7 @@ func (tx *Tx) Set(oid uint64, sub, value []byte) {
 
 // Delete removes element sub of object oid.
 func (tx *Tx) Delete(oid uint64, sub []byte) {
-	var buf [64]byte
-	k := ElemKey(buf[:0], oid, sub)
+	k := tx.elemKey(oid, sub)
 	if tx.bulk {
 		tx.writeBatch().Delete(k, nil)
 	} else {
