@@ -74,8 +74,10 @@ const setMembersMemo storage.HintKind = 'a'
 
 // memberList is the memo: the members, as of when the set had count of
 // them. It is used only while the set's size and its length both still
-// equal count, and each member is checked before it is popped, so a
-// member another command added is picked from the next pop on at worst.
+// equal count, so another command's write makes the next pop reread the
+// members. Writes that add as many members as they remove keep the size:
+// each member is checked before it is popped, and the first removed one
+// drawn makes the memo one short, so the pop after it rereads.
 type memberList struct {
 	members [][]byte
 	count   int64
