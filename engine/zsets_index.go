@@ -63,14 +63,16 @@ func zlevel(seed uint64, member []byte) int {
 	return min(1+(tz-zsetBottomBits)/zsetFanoutBits, zsetMaxLevels)
 }
 
-// zcountKey is the count of level L's node starting at pos (nil: head).
-func zcountKey(level int, pos []byte) []byte {
-	return append([]byte{zsetCountTag, byte(level)}, pos...)
+// zcountKey appends the count of level L's node starting at pos (nil:
+// head) to dst.
+func zcountKey(dst []byte, level int, pos []byte) []byte {
+	return append(append(dst, zsetCountTag, byte(level)), pos...)
 }
 
-// zboundKey is the boundary marker of level L's node starting at pos.
-func zboundKey(level int, pos []byte) []byte {
-	return append([]byte{zsetBoundTag, byte(level)}, pos...)
+// zboundKey appends the boundary marker of level L's node starting at pos
+// to dst.
+func zboundKey(dst []byte, level int, pos []byte) []byte {
+	return append(append(dst, zsetBoundTag, byte(level)), pos...)
 }
 
 // zbounds is the index's boundaries in memory, a memo (storage/hints.go)
@@ -163,7 +165,8 @@ func (r *indexReader) close() {
 
 // count reads the count of level L's node starting at start.
 func (r *indexReader) count(level int, start []byte) int64 {
-	v, ok, err := r.z.tx.Get(r.z.m.OID, zcountKey(level, start))
+	var buf [64]byte
+	v, ok, err := r.z.tx.Get(r.z.m.OID, zcountKey(buf[:0], level, start))
 	zmust(err)
 	if !ok {
 		panic(storageError{errZsetIndex})
@@ -201,9 +204,9 @@ func (r *indexReader) containing(level int, pos []byte) []byte {
 	}
 	var found bool
 	if r.low != nil {
-		found = r.it().SeekLTFloor(zboundKey(level, pos), zboundKey(level, r.low))
+		found = r.it().SeekLTFloor(zboundKey(nil, level, pos), zboundKey(nil, level, r.low))
 	} else {
-		found = r.it().SeekLT(zboundKey(level, pos))
+		found = r.it().SeekLT(zboundKey(nil, level, pos))
 	}
 	start, ok := r.onBound(found, level)
 	if !ok {
@@ -216,9 +219,9 @@ func (r *indexReader) containing(level int, pos []byte) []byte {
 func (r *indexReader) nextBound(level int, start []byte) ([]byte, bool) {
 	var k []byte
 	if start != nil {
-		k = append(zboundKey(level, start), 0) // past start itself
+		k = append(zboundKey(nil, level, start), 0) // past start itself
 	} else {
-		k = zboundKey(level, r.floor(nil))
+		k = zboundKey(nil, level, r.floor(nil))
 	}
 	return r.onBound(r.it().SeekGE(k), level)
 }
@@ -290,16 +293,17 @@ func (z *zset) applyIndex(writes []zindexWrite) {
 	old, _ := z.tx.Memo(z.m.OID, zsetBoundsMemo).(zbounds)
 	var b zbounds // old's changed copy
 	var copied uint32
+	var buf [64]byte
 	for _, w := range writes {
 		switch w.op {
 		case 'd':
-			z.tx.Delete(z.m.OID, zboundKey(w.level, w.start))
-			z.tx.Delete(z.m.OID, zcountKey(w.level, w.start))
+			z.tx.Delete(z.m.OID, zboundKey(buf[:0], w.level, w.start))
+			z.tx.Delete(z.m.OID, zcountKey(buf[:0], w.level, w.start))
 		case 'n':
-			z.tx.Set(z.m.OID, zboundKey(w.level, w.start), nil)
+			z.tx.Set(z.m.OID, zboundKey(buf[:0], w.level, w.start), nil)
 		}
 		if w.op != 'd' {
-			z.tx.Set(z.m.OID, zcountKey(w.level, w.start), binary.AppendUvarint(nil, uint64(w.count)))
+			z.tx.Set(z.m.OID, zcountKey(buf[:0], w.level, w.start), binary.AppendUvarint(nil, uint64(w.count)))
 		}
 		if old == nil || w.op == 's' {
 			continue
@@ -337,7 +341,8 @@ func (z *zset) indexInsert(pos []byte) {
 	}
 	lvl := zlevel(z.seed(), pos[8:])
 	r := z.indexReader()
-	var writes []zindexWrite
+	var buf [2 * zsetMaxLevels]zindexWrite // on the stack: a ZADD's few writes
+	writes := buf[:0]
 	var below []byte    // start of the node split one level down
 	var belowLeft int64 // its elements before pos
 	for level := 1; level <= levels; level++ {
@@ -377,7 +382,8 @@ func (z *zset) indexRemove(pos []byte) {
 	// The first element (ZPOPMIN's case: it is where the low hint points)
 	// has no live boundary before it: its nodes are the heads.
 	first := r.low != nil && bytes.Equal(pos, r.low)
-	var writes []zindexWrite
+	var buf [2 * zsetMaxLevels]zindexWrite
+	writes := buf[:0]
 	for level := 1; level <= levels; level++ {
 		var prev []byte
 		if !first {
