@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"math/bits"
 	"slices"
+	"sort"
 
 	"github.com/cairndb/cairn/storage"
 )
@@ -81,7 +82,18 @@ func zboundKey(dst []byte, level int, pos []byte) []byte {
 // reverse seek through every level of the LSM tree, which every ZADD and
 // ZREM makes once per index level. Sets of up to zboundsMax elements keep
 // one; a Tx that adds or deletes boundaries sets a changed copy.
-type zbounds [][][]byte
+type zbounds []zchunks
+
+// zchunks is one level's boundaries in order, in chunks (never empty) of
+// up to 2·zboundsChunk: a changed copy copies the list of chunks and the
+// chunk it changes, not the whole level, which at level 1 holds 1 in 64
+// of the set's elements (16k in a 1M-element set) and which 1 ZADD in 32
+// changes.
+type zchunks [][][]byte
+
+// zboundsChunk is the size of a chunk when the memo is loaded; a chunk
+// that grows to twice that splits. A variable so tests can use small ones.
+var zboundsChunk = 64
 
 const zsetBoundsMemo storage.HintKind = 'B'
 
@@ -93,11 +105,101 @@ var zboundsMax int64 = 1 << 20
 func (b zbounds) size() int64 {
 	n := int64(24 * len(b))
 	for _, l := range b {
-		for _, p := range l {
-			n += int64(24 + len(p))
+		n += int64(24 * len(l))
+		for _, c := range l {
+			for _, p := range c {
+				n += int64(24 + len(p))
+			}
 		}
 	}
 	return n
+}
+
+// find returns where pos is, or would be added, in l: chunk c, index i.
+func (l zchunks) find(pos []byte) (c, i int, found bool) {
+	if len(l) == 0 {
+		return 0, 0, false
+	}
+	// The first chunk whose last boundary is not below pos, else the last.
+	c = sort.Search(len(l)-1, func(c int) bool { return bytes.Compare(l[c][len(l[c])-1], pos) >= 0 })
+	i, found = slices.BinarySearchFunc(l[c], pos, bytes.Compare)
+	return c, i, found
+}
+
+// before is the last boundary before pos (nil: none).
+func (l zchunks) before(pos []byte) []byte {
+	c, i, _ := l.find(pos)
+	switch {
+	case len(l) == 0:
+		return nil
+	case i > 0:
+		return l[c][i-1]
+	case c > 0:
+		return l[c-1][len(l[c-1])-1]
+	}
+	return nil
+}
+
+// after returns the boundaries after start (nil: all), one per call.
+func (l zchunks) after(start []byte) func() ([]byte, bool) {
+	var c, i int
+	if start != nil {
+		var found bool
+		if c, i, found = l.find(start); found {
+			i++
+		}
+	}
+	return func() ([]byte, bool) {
+		for c < len(l) && i >= len(l[c]) {
+			c, i = c+1, 0
+		}
+		if c >= len(l) {
+			return nil, false
+		}
+		i++
+		return l[c][i-1], true
+	}
+}
+
+// push adds pos after every boundary of l, which only its loader holds.
+func (l zchunks) push(pos []byte) zchunks {
+	if n := len(l); n > 0 && len(l[n-1]) < zboundsChunk {
+		l[n-1] = append(l[n-1], pos)
+		return l
+	}
+	return append(l, append(make([][]byte, 0, zboundsChunk), pos))
+}
+
+// with returns l with pos added (add) or removed: a copy that shares
+// every chunk but the one changed, or l itself if nothing changes.
+func (l zchunks) with(pos []byte, add bool) zchunks {
+	c, i, found := l.find(pos)
+	if found == add {
+		return l
+	}
+	if len(l) == 0 {
+		return zchunks{{bytes.Clone(pos)}}
+	}
+	old := l[c]
+	var chunk [][]byte
+	if add {
+		chunk = make([][]byte, 0, len(old)+1)
+		chunk = append(append(append(chunk, old[:i]...), bytes.Clone(pos)), old[i:]...)
+	} else {
+		chunk = append(append(make([][]byte, 0, len(old)-1), old[:i]...), old[i+1:]...)
+	}
+	out := slices.Clone(l)
+	switch {
+	case len(chunk) == 0:
+		out = slices.Delete(out, c, c+1)
+	case len(chunk) >= 2*zboundsChunk:
+		half := len(chunk) / 2
+		out[c] = chunk[:half:half]
+		out = slices.Insert(out, c+1, chunk[half:])
+	default:
+		out[c] = chunk
+	}
+	return out
 }
 
 // indexReader walks the index and the 's' records of a set.
@@ -140,7 +242,7 @@ func (r *indexReader) loadBounds() bool {
 			break
 		}
 		if l := int(k[1]); l >= 1 && l <= len(b) {
-			b[l-1] = append(b[l-1], bytes.Clone(k[2:]))
+			b[l-1] = b[l-1].push(bytes.Clone(k[2:]))
 		}
 	}
 	z.tx.SetMemo(z.m.OID, zsetBoundsMemo, b, b.size())
@@ -195,12 +297,7 @@ func (r *indexReader) containing(level int, pos []byte) []byte {
 		if level > len(r.bounds) {
 			return nil
 		}
-		l := r.bounds[level-1]
-		i, _ := slices.BinarySearchFunc(l, pos, bytes.Compare)
-		if i == 0 {
-			return nil
-		}
-		return l[i-1] // shared: never changed in place
+		return r.bounds[level-1].before(pos) // shared: never changed in place
 	}
 	var found bool
 	if r.low != nil {
@@ -231,25 +328,11 @@ func (r *indexReader) nextBound(level int, start []byte) ([]byte, bool) {
 // else from the records. A boundary is valid until the next call.
 func (r *indexReader) boundsAfter(level int, start []byte) func() ([]byte, bool) {
 	if r.bounds != nil || r.loadBounds() {
-		var l [][]byte
+		var l zchunks
 		if level <= len(r.bounds) {
 			l = r.bounds[level-1]
 		}
-		i := 0
-		if start != nil {
-			var found bool
-			i, found = slices.BinarySearchFunc(l, start, bytes.Compare)
-			if found {
-				i++
-			}
-		}
-		return func() ([]byte, bool) {
-			if i >= len(l) {
-				return nil, false
-			}
-			i++
-			return l[i-1], true
-		}
+		return l.after(start)
 	}
 	first := true
 	return func() ([]byte, bool) {
@@ -292,7 +375,6 @@ type zindexWrite struct {
 func (z *zset) applyIndex(writes []zindexWrite) {
 	old, _ := z.tx.Memo(z.m.OID, zsetBoundsMemo).(zbounds)
 	var b zbounds // old's changed copy
-	var copied uint32
 	var buf [64]byte
 	for _, w := range writes {
 		switch w.op {
@@ -314,19 +396,7 @@ func (z *zset) applyIndex(writes []zindexWrite) {
 		for len(b) < w.level {
 			b = append(b, nil)
 		}
-		if copied&(1<<w.level) == 0 {
-			b[w.level-1] = slices.Clone(b[w.level-1])
-			copied |= 1 << w.level
-		}
-		l := b[w.level-1]
-		i, found := slices.BinarySearchFunc(l, w.start, bytes.Compare)
-		switch {
-		case w.op == 'n' && !found:
-			l = slices.Insert(l, i, bytes.Clone(w.start))
-		case w.op == 'd' && found:
-			l = slices.Delete(l, i, i+1)
-		}
-		b[w.level-1] = l
+		b[w.level-1] = b[w.level-1].with(w.start, w.op == 'n')
 	}
 	if b != nil {
 		z.tx.SetMemo(z.m.OID, zsetBoundsMemo, b, b.size())

@@ -16,6 +16,11 @@ import (
 // from the records.
 func TestZsetIndexMatchesModel(t *testing.T) {
 	t.Run("memo", testZsetIndexMatchesModel)
+	t.Run("memo of small chunks", func(t *testing.T) {
+		defer func(n int) { zboundsChunk = n }(zboundsChunk)
+		zboundsChunk = 2 // chunks split at 4 boundaries and empty often
+		testZsetIndexMatchesModel(t)
+	})
 	t.Run("records", func(t *testing.T) {
 		defer func(max int64) { zboundsMax = max }(zboundsMax)
 		zboundsMax = 0
