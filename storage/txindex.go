@@ -15,8 +15,10 @@ type posSlot struct {
 	pos  int32 // position + 1; 0 = empty
 }
 
-// largestKeptIndex bounds the table a released Tx keeps (512 KB).
-const largestKeptIndex = 1 << 16
+// largestKeptIndex bounds the table a released Tx keeps (32 KB: the
+// 1024 element records it may keep, at half load), as release bounds the
+// Tx's other storage: one huge MSET must not pin memory for good.
+const largestKeptIndex = 1 << 12
 
 // find returns the position whose key has hash and for which same is true.
 func (x *posIndex) find(hash uint32, same func(pos int) bool) (int, bool) {
