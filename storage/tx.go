@@ -44,8 +44,9 @@ type Tx struct {
 	// whole; a range delete drops those in its range. Each memtable
 	// insert is a skiplist descent of cache misses, the largest cost of a
 	// write, and a batch that is never iterated need not be indexed.
-	pending int
-	order   []int32 // flush's scratch
+	pending  int
+	stagedAt []int32 // positions in elems of staged writes (some since unstaged), for flush
+	order    []int32 // flush's scratch
 
 	after  []*Ticket // commits this Tx follows (Follow)
 	ticket *Ticket   // this Tx's commit, once Prepare has shown it
@@ -118,14 +119,14 @@ func (tx *Tx) release() {
 	tx.elemIndex.reset()
 	clear(tx.after)
 	if cap(tx.elems) > 1024 {
-		tx.elems = nil
+		tx.elems, tx.stagedAt, tx.order = nil, nil, nil
 	}
 	objects := tx.objects
 	if len(objects) > 64 {
 		objects = nil
 	}
 	clear(objects)
-	*tx = Tx{entries: tx.entries[:0], index: tx.index, elemIndex: tx.elemIndex, spare: spare, arena: tx.arena[:0], scratch: tx.scratch[:0], deletes: tx.deletes[:0], elems: tx.elems[:0], order: tx.order[:0], objects: objects, ekey: tx.ekey[:0], after: tx.after[:0], deltas: tx.deltas[:0]}
+	*tx = Tx{entries: tx.entries[:0], index: tx.index, elemIndex: tx.elemIndex, spare: spare, arena: tx.arena[:0], scratch: tx.scratch[:0], deletes: tx.deletes[:0], elems: tx.elems[:0], stagedAt: tx.stagedAt[:0], order: tx.order[:0], objects: objects, ekey: tx.ekey[:0], after: tx.after[:0], deltas: tx.deltas[:0]}
 	txPool.Put(tx)
 }
 
@@ -430,6 +431,9 @@ func (tx *Tx) record(k []byte, r elemRecord) {
 		}
 		r.key, r.read = old.key, r.read || old.read
 		*old = r
+		if r.pending {
+			tx.stagedAt = append(tx.stagedAt, int32(i))
+		}
 		return
 	}
 	if r.val != nil {
@@ -437,6 +441,9 @@ func (tx *Tx) record(k []byte, r elemRecord) {
 	}
 	r.key = tx.keep(k)
 	tx.elems = append(tx.elems, r)
+	if r.pending {
+		tx.stagedAt = append(tx.stagedAt, int32(len(tx.elems)-1))
+	}
 	switch {
 	case tx.elemIndex.used > 0:
 		tx.elemIndex.add(KeyHash(r.key), len(tx.elems)-1)
@@ -492,15 +499,20 @@ func (tx *Tx) flush(b *pebble.Batch) {
 	if tx.pending == 0 {
 		return
 	}
+	// Only the staged positions, not every record: a command that adds a
+	// million members flushes once per sorted-set node it splits.
 	order := tx.order[:0]
-	for i := range tx.elems {
+	for _, i := range tx.stagedAt {
 		if tx.elems[i].pending {
-			order = append(order, int32(i))
+			order = append(order, i)
 		}
 	}
 	slices.SortFunc(order, func(i, j int32) int { return bytes.Compare(tx.elems[i].key, tx.elems[j].key) })
 	for _, i := range order {
 		r := &tx.elems[i]
+		if !r.pending {
+			continue // staged twice: written already
+		}
 		if r.absent {
 			b.Delete(r.key, nil)
 		} else {
@@ -509,6 +521,7 @@ func (tx *Tx) flush(b *pebble.Batch) {
 		r.pending = false
 	}
 	tx.order = order
+	tx.stagedAt = tx.stagedAt[:0]
 	tx.pending = 0
 }
 
