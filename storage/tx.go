@@ -188,7 +188,7 @@ func (tx *Tx) load(db int, key []byte) (*entry, error) {
 	start := len(tx.arena)
 	tx.arena = metaKey(tx.arena, phys, key)
 	mkey := tx.arena[start:len(tx.arena):len(tx.arena)]
-	hash := KeyHash(key)
+	hash, _ := splitMetaKey(mkey) // metaKey hashed the key already
 	if e := tx.find(hash, mkey); e != nil {
 		tx.arena = tx.arena[:start]
 		return e, nil
