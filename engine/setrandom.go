@@ -54,11 +54,7 @@ func (x *Ctx) popMember(oid uint64, size int64) []byte {
 		_, ok, err := tx.Get(oid, sub)
 		x.must(err)
 		if ok {
-			size := int64(24 * len(window))
-			for _, w := range window {
-				size += int64(len(w))
-			}
-			tx.SetMemo(oid, spopWindowMemo, window, size)
+			tx.SetMemo(oid, spopWindowMemo, window, memoBytes(window))
 			return subkeyMember(sub)
 		}
 	}
@@ -105,14 +101,19 @@ func (x *Ctx) popSmall(oid uint64, size int64) []byte {
 		member := members[i]
 		members = append(members[:i:i], members[i+1:]...) // the memo is shared
 		if _, ok := x.elemGet(oid, member); ok {
-			memo := int64(0)
-			for _, m := range members {
-				memo += int64(24 + len(m))
-			}
-			tx.SetMemo(oid, setMembersMemo, &memberList{members: members, count: size - 1}, memo)
+			tx.SetMemo(oid, setMembersMemo, &memberList{members: members, count: size - 1}, memoBytes(members))
 			return member
 		}
 	}
+}
+
+// memoBytes is about the memory a memo of byte strings holds.
+func memoBytes(list [][]byte) int64 {
+	n := int64(24 * len(list))
+	for _, b := range list {
+		n += int64(len(b))
+	}
+	return n
 }
 
 func cmdSPop(x *Ctx) {
