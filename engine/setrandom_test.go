@@ -62,19 +62,7 @@ func TestSPopWindowChecksItsMembers(t *testing.T) {
 		}
 		delete(members, m)
 	}
-	for len(members) > 0 {
-		m := bulkString(t, c.do("SPOP", "s"))
-		if !members[m] {
-			t.Fatalf("SPOP returned %q, which is not (or no longer) a member", m)
-		}
-		delete(members, m)
-	}
-	if got := c.do("SPOP", "s"); got != "$-1\r\n" {
-		t.Fatalf("SPOP of the emptied set: %q", got)
-	}
-	if got := c.do("EXISTS", "s"); got != ":0\r\n" {
-		t.Fatalf("EXISTS after the last pop: %q", got)
-	}
+	popAll(t, c, "s", members)
 }
 
 // A small set's pops pick from a memo of all its members; other commands'
@@ -116,14 +104,24 @@ func TestSPopSmallSetMemoFollowsOtherWrites(t *testing.T) {
 	c.do("SADD", "s", "new")
 	members["new"] = true
 
+	popAll(t, c, "s", members)
+}
+
+// popAll pops key empty, checking that every pop returns one of members
+// and that the last leaves neither a member nor the key.
+func popAll(t *testing.T, c *testClient, key string, members map[string]bool) {
+	t.Helper()
 	for len(members) > 0 {
-		m := bulkString(t, c.do("SPOP", "s"))
+		m := bulkString(t, c.do("SPOP", key))
 		if !members[m] {
 			t.Fatalf("SPOP returned %q, which is not (or no longer) a member", m)
 		}
 		delete(members, m)
 	}
-	if got := c.do("EXISTS", "s"); got != ":0\r\n" {
+	if got := c.do("SPOP", key); got != "$-1\r\n" {
+		t.Fatalf("SPOP of the emptied set: %q", got)
+	}
+	if got := c.do("EXISTS", key); got != ":0\r\n" {
 		t.Fatalf("EXISTS after the last pop: %q", got)
 	}
 }
