@@ -59,7 +59,7 @@ func (c *Client) joinBatch(x *Ctx) bool {
 	} else if !c.lockMore(stripes) {
 		return false
 	}
-	start := time.Now()
+	start := x.start // as call measures: from the command's arrival
 	x.txn, x.shared = b.x.txn, true
 	s.runBody(x, func() { x.cmd.run(x) })
 	s.account(x, time.Since(start))

@@ -22,6 +22,7 @@ type command struct {
 
 	noAuth, write, readonly, denyOOM, noMulti, blocking bool
 	skipMonitor, pausedOnWrite                          bool
+	fast                                                bool // LATENCY's fast-command event
 	txControl                                           bool // runs at once inside MULTI (EXEC, DISCARD, ...)
 	subscriberOK                                        bool // allowed in RESP2 subscriber mode
 }
@@ -60,6 +61,7 @@ func buildCommands() map[string]*command {
 		cmd.denyOOM = spec.HasFlag("denyoom")
 		cmd.noMulti = spec.HasFlag("no_multi")
 		cmd.blocking = spec.HasFlag("blocking")
+		cmd.fast = spec.HasFlag("fast")
 		cmd.skipMonitor = spec.HasFlag("skip_monitor") || spec.HasFlag("admin")
 		cmd.pausedOnWrite = pausedByWrite[d.name]
 		cmd.txControl = txControlCommands[d.name]
@@ -289,7 +291,7 @@ func (s *Server) account(x *Ctx, elapsed time.Duration) {
 	st.usec.Add(elapsed.Microseconds())
 	x.cmd.hist.record(elapsed)
 	event := "command"
-	if x.cmd.spec.HasFlag("fast") {
+	if x.cmd.fast {
 		event = "fast-command"
 	}
 	s.latency.record(event, elapsed.Milliseconds(), s.conf().latencyThreshold)
