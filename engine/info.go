@@ -89,7 +89,7 @@ func (s *Server) infoServer(b *strings.Builder) {
 	fmt.Fprintf(b, "server_time_usec:%d\r\nuptime_in_seconds:%d\r\nuptime_in_days:%d\r\n", time.Now().UnixMicro(), uptime, uptime/86400)
 	fmt.Fprintf(b, "hz:%d\r\nconfigured_hz:%d\r\nlru_clock:%d\r\n", s.conf().hz, s.conf().hz, time.Now().Unix()&(1<<24-1))
 	fmt.Fprintf(b, "executable:%s\r\nconfig_file:%s\r\nio_threads_active:0\r\n", exe, s.configFile)
-	fmt.Fprintf(b, "cairn_version:%s\r\ngo_version:%s\r\n", CairnVersion, runtime.Version())
+	fmt.Fprintf(b, "cairn_version:%s\r\ngo_version:%s\r\ngo_maxprocs:%d\r\n", CairnVersion, runtime.Version(), runtime.GOMAXPROCS(0))
 }
 
 func utsString(a []int8) string {

@@ -147,3 +147,9 @@ func (m *opsMeter) rate() int64 {
 }
 
 func (s *Server) opsPerSec() int64 { return s.opsRate.rate() }
+
+// Work is the commands run and the socket reads that brought them so far:
+// their ratio tells pipelining clients from the others (package procs).
+func (s *Server) Work() (commands, reads int64) {
+	return s.stats.commandsProcessed.Load(), s.stats.totalReadsProcessed.Load()
+}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
 	"strings"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/cairndb/cairn/config"
 	"github.com/cairndb/cairn/engine"
+	"github.com/cairndb/cairn/procs"
 	"github.com/cairndb/cairn/rlog"
 	"github.com/cairndb/cairn/server"
 	"github.com/cairndb/cairn/storage"
@@ -226,6 +228,11 @@ func run(cfg *config.Config) error {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	eng.Start()
+	if os.Getenv("GOMAXPROCS") == "" { // set, it is the user's choice
+		stop := make(chan struct{})
+		defer close(stop)
+		go procs.New(runtime.GOMAXPROCS(0), eng.Work).Run(stop)
+	}
 	srv.Serve()
 	var addrs []string
 	for _, a := range srv.Addrs() {
