@@ -59,7 +59,7 @@ func (c *Client) joinBatch(x *Ctx) bool {
 	} else if !c.lockMore(stripes) {
 		return false
 	}
-	start := x.start // as call measures: from the command's arrival
+	start := time.Now() // after the locks: a wait for another client's batch is not the command's time
 	x.txn, x.shared = b.x.txn, true
 	s.runBody(x, func() { x.cmd.run(x) })
 	s.account(x, time.Since(start))

@@ -263,12 +263,17 @@ func (c *Client) screen(args [][]byte) (*command, string) {
 // transaction, then lets the rest of the server react to its writes. A
 // command that blocked parks the client until it is served.
 func (s *Server) call(x *Ctx) {
-	start := x.start
-	if start.IsZero() {
-		start = time.Now()
-	}
-	s.locked(x, func() { s.runBody(x, func() { x.cmd.run(x) }) })
-	s.account(x, time.Since(start))
+	// Timed under the locks, as a batched command is: waiting for a
+	// script or another client's locks is not the command's time (Redis,
+	// which never waits, times only the command for SLOWLOG, LATENCY and
+	// commandstats).
+	var elapsed time.Duration
+	s.locked(x, func() {
+		start := time.Now()
+		s.runBody(x, func() { x.cmd.run(x) })
+		elapsed = time.Since(start)
+	})
+	s.account(x, elapsed)
 	s.rememberReads(x)
 	s.monitor(x)
 	s.afterWrite(x)

@@ -116,3 +116,27 @@ func TestLatencyMonitor(t *testing.T) {
 	}
 	time.Sleep(10 * time.Millisecond)
 }
+
+// SLOWLOG times the command, not its wait for a script another client
+// runs (Redis would not even read it meanwhile): only the script is slow.
+func TestSlowlogTimesTheCommandNotItsWait(t *testing.T) {
+	s := cairntest.StartCairn(t, "--slowlog-log-slower-than", "50000")
+	a, b, c := cairntest.Dial(t, s.Addr), cairntest.Dial(t, s.Addr), cairntest.Dial(t, s.Addr)
+	a.Send("EVAL", `local t0 = redis.call('TIME')
+		repeat local t = redis.call('TIME') until (t[1] - t0[1]) * 1000000 + (t[2] - t0[2]) > 200000
+		return 1`, "0")
+	time.Sleep(30 * time.Millisecond)
+	b.Send("GET", "k")                                                              // on its own
+	c.Write([]byte("*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n")) // a pipeline
+	if r := a.Read(); r != ":1\r\n" {
+		t.Fatalf("EVAL = %q", r)
+	}
+	for _, r := range []string{b.Read(), c.Read(), c.Read()} {
+		if r != "$-1\r\n" {
+			t.Fatalf("GET = %q", r)
+		}
+	}
+	if n := a.Do("SLOWLOG", "LEN"); n != ":1\r\n" {
+		t.Fatalf("SLOWLOG LEN = %q, want only the script: %q", n, a.Do("SLOWLOG", "GET"))
+	}
+}
