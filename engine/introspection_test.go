@@ -126,8 +126,9 @@ func TestSlowlogTimesTheCommandNotItsWait(t *testing.T) {
 		repeat local t = redis.call('TIME') until (t[1] - t0[1]) * 1000000 + (t[2] - t0[2]) > 200000
 		return 1`, "0")
 	time.Sleep(30 * time.Millisecond)
-	b.Send("GET", "k")                                                              // on its own
-	c.Write([]byte("*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n")) // a pipeline
+	// One GET on its own, two in a pipeline.
+	b.Send("GET", "k")
+	c.Write([]byte("*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"))
 	if r := a.Read(); r != ":1\r\n" {
 		t.Fatalf("EVAL = %q", r)
 	}
