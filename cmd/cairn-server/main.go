@@ -228,7 +228,7 @@ func run(cfg *config.Config) error {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	eng.Start()
-	if os.Getenv("GOMAXPROCS") == "" { // set, it is the user's choice
+	if os.Getenv("GOMAXPROCS") == "" { // if set, the user chose the count: leave it
 		stop := make(chan struct{})
 		defer close(stop)
 		go procs.New(runtime.GOMAXPROCS(0), eng.Work).Run(stop)
