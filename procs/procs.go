@@ -15,8 +15,8 @@
 // So a pipelined load gets every P, and an unpipelined one the fewest
 // Ps that serve it: it starts from the count that last served such a load
 // (one at first), and now and then the controller tries, for a moment,
-// twice as many (keeping them only if throughput grows by a tenth) or
-// half as many (keeping them unless throughput falls by a twentieth). A
+// twice as many (keeping them only if throughput grows by a quarter) or
+// half as many (keeping them unless throughput falls by a tenth). A
 // probe that fails waits twice as long for the next one.
 package procs
 
@@ -30,7 +30,7 @@ import (
 // every P within one); rates are compared over measureTicks.
 const (
 	tick         = 50 * time.Millisecond
-	measureTicks = 6
+	measureTicks = 8
 	// Commands per read from which a load counts as pipelined, and below
 	// which it counts as unpipelined again: the gap keeps a mixed load
 	// from flapping between the two.
@@ -38,10 +38,14 @@ const (
 	unpipelinedDepth = 2
 	// Fewer reads a window say nothing about the load (a few
 	// administrative commands): at that rate the P count does not matter.
-	minReads   = 25
-	busy       = 0.85 // CPU per P from which more Ps may help
-	gain       = 1.10 // what a probe of more Ps must add to throughput to stay
-	loss       = 0.95 // what a probe of fewer Ps may lose of it and stay
+	minReads  = 25
+	goneTicks = 4    // quiet windows in a row that mean the load went away
+	busy      = 0.85 // CPU per P from which more Ps may help
+	// What a probe of more Ps must add to throughput to stay, and what one
+	// of fewer may lose and stay: wide of the VM's noise between 400 ms
+	// measures (±10-20%), or probes are kept by chance and the count swings.
+	gain       = 1.25
+	loss       = 0.90
 	minBackoff = 2 * time.Second
 	maxBackoff = 60 * time.Second
 )
@@ -59,6 +63,8 @@ type Controller struct {
 	cpuTime func() time.Duration
 
 	last       sample
+	settling   bool // the P count just changed: the next window is a transient
+	quietRun   int  // consecutive windows with too few reads to tell the load
 	started    bool
 	load       loadKind
 	history    []window // the last windows at p, unpipelined
@@ -156,8 +162,30 @@ func (c *Controller) Tick(now time.Time) {
 	if c.load != unpipelinedLoad {
 		return
 	}
-	// Quiet windows count too: a P count under which the server stalls
-	// (all its Ps held by threads blocked in page faults) must pay for it.
+	// Quiet windows count in the measures: a P count under which the
+	// server stalls (its Ps held by threads blocked in page faults) must
+	// pay for it. A run of them is the load gone, not a stall: the
+	// measures start over when it comes back.
+	if w.reads < minReads {
+		c.quietRun++
+	} else {
+		c.quietRun = 0
+	}
+	if c.quietRun >= goneTicks {
+		if c.probe != nil {
+			c.set(c.probe.from) // nothing learnt
+			c.probe = nil
+		}
+		c.history = c.history[:0]
+		c.settling = true // the load's first window back is partly quiet
+		return
+	}
+	if c.settling {
+		// Right after a change the new Ps drain (or the old ones leave)
+		// a backlog of runnable goroutines: a burst, not the new rate.
+		c.settling = false
+		return
+	}
 	if c.probe != nil {
 		c.probe.windows = append(c.probe.windows, w)
 		if len(c.probe.windows) == measureTicks {
@@ -169,7 +197,7 @@ func (c *Controller) Tick(now time.Time) {
 	if len(c.history) > measureTicks {
 		c.history = c.history[1:]
 	}
-	if len(c.history) < measureTicks || !loaded(c.history) || now.Before(c.quietUntil) {
+	if len(c.history) < measureTicks || now.Before(c.quietUntil) {
 		return
 	}
 	// Try more Ps while the ones there are stay busy (or there is only
@@ -197,10 +225,6 @@ func (c *Controller) startProbe(n int) {
 func (c *Controller) endProbe(now time.Time) {
 	pr := c.probe
 	c.probe = nil
-	if !loaded(pr.windows) {
-		c.set(pr.from) // the load went away: nothing learnt
-		return
-	}
 	r := rate(pr.windows)
 	if c.p > pr.from && r >= pr.base*gain || c.p < pr.from && r >= pr.base*loss {
 		c.history = append(c.history[:0], pr.windows...)
@@ -218,16 +242,8 @@ func (c *Controller) set(n int) {
 	if n != c.p {
 		c.p = n
 		c.setP(n)
+		c.settling = true
 	}
-}
-
-// loaded reports whether the windows saw enough reads to measure a load.
-func loaded(ws []window) bool {
-	var n int64
-	for _, w := range ws {
-		n += w.reads
-	}
-	return n >= int64(len(ws))*minReads
 }
 
 // rate is the windows' commands per second.

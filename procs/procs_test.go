@@ -56,6 +56,10 @@ func (s *sim) wantP(p int) {
 
 func flat(r float64) func(int) float64 { return func(int) float64 { return r } }
 
+// probeTicks is a probe's length, or a measure's after a change: one
+// window to settle, then measureTicks.
+const probeTicks = 1 + measureTicks
+
 func TestPipelinedLoadKeepsEveryP(t *testing.T) {
 	s := newSim(t, 4)
 	s.run(40, 16, flat(200000), 3.5)
@@ -88,10 +92,11 @@ func TestIdleWindowsChangeNothing(t *testing.T) {
 func TestProbeKeptWhenThroughputGrows(t *testing.T) {
 	s := newSim(t, 4)
 	scales := func(p int) float64 { return 40000 * float64(p) }
-	// One tick to see the load, measureTicks at 1 P, then probes of
-	// measureTicks each: 2 and 4 kept (the rate doubles each time), then
-	// 2 again from the top, which halves it, so 4 is back.
-	s.run(1+measureTicks+4*measureTicks, 1, scales, 0.95)
+	// One tick to see the load, a measure at 1 P, then probes: 2 and 4
+	// kept (the rate doubles each time; each next probe starts on the
+	// tick after, from the probe's own windows), then 2 again from the
+	// top, which halves it, so 4 is back.
+	s.run(1+probeTicks+probeTicks+2*(1+probeTicks), 1, scales, 0.95)
 	s.wantSets(1, 2, 4, 2, 4)
 	// An unpipelined load comes back to the count it settled on.
 	s.run(1, 16, flat(500000), 0.95)
@@ -102,8 +107,8 @@ func TestProbeKeptWhenThroughputGrows(t *testing.T) {
 func TestLightLoadGivesPsBack(t *testing.T) {
 	s := newSim(t, 4)
 	scales := func(p int) float64 { return 40000 * float64(p) }
-	s.run(1+3*measureTicks, 1, scales, 0.95)
-	s.wantP(4)
+	s.run(1+probeTicks+probeTicks+1+probeTicks, 1, scales, 0.95)
+	s.wantSets(1, 2, 4)
 	// The clients slow down: as many requests with half the Ps, then
 	// with one.
 	s.run(200, 1, flat(20000), 0.1)
@@ -135,7 +140,7 @@ func TestLuckyProbeIsUndone(t *testing.T) {
 		}
 		return 50000 / float64(p)
 	}
-	s.run(1+2*measureTicks, 1, worse, 0.95)
+	s.run(1+2*probeTicks, 1, worse, 0.95)
 	s.wantSets(1, 2) // kept
 	lucky = false
 	s.run(200, 1, worse, 0.95)
@@ -149,16 +154,16 @@ func TestProbeRevertedAndBacksOff(t *testing.T) {
 	s := newSim(t, 2)
 	worse := func(p int) float64 { return 50000 / float64(p) } // as on a 2-core VM
 	s.run(1, 1, worse, 0.95)
-	s.run(measureTicks, 1, worse, 0.95)
+	s.run(probeTicks, 1, worse, 0.95)
 	s.wantP(2) // probing
-	s.run(measureTicks, 1, worse, 1.0)
+	s.run(probeTicks, 1, worse, 1.0)
 	s.wantP(1) // reverted
 	// No probe before the back-off (2s = 40 ticks) is over.
 	s.run(int(minBackoff/tick)-1, 1, worse, 0.95)
 	s.wantP(1)
 	s.run(1, 1, worse, 0.95)
 	s.wantP(2)
-	s.run(measureTicks, 1, worse, 1.0)
+	s.run(probeTicks, 1, worse, 1.0)
 	s.wantP(1)
 	// The second failure doubles the wait.
 	s.run(int(2*minBackoff/tick)-1, 1, worse, 0.95)
@@ -169,9 +174,9 @@ func TestProbeRevertedAndBacksOff(t *testing.T) {
 
 func TestLoadGoneDuringProbeGoesBack(t *testing.T) {
 	s := newSim(t, 2)
-	s.run(1+measureTicks, 1, flat(40000), 0.95)
+	s.run(1+probeTicks, 1, flat(40000), 0.95)
 	s.wantP(2) // probing
-	s.run(measureTicks, 1, flat(100), 0.01)
+	s.run(probeTicks, 1, flat(100), 0.01)
 	s.wantP(1)
 	if s.c.backoff != minBackoff {
 		t.Fatalf("back-off %v after an inconclusive probe, want %v", s.c.backoff, minBackoff)
@@ -188,8 +193,28 @@ func TestStallsCountAgainstTheirPCount(t *testing.T) {
 		}
 		return 40000
 	}
-	s.run(1+2*measureTicks, 1, stalling, 0.5)
+	s.run(1+2*probeTicks, 1, stalling, 0.5)
 	s.wantSets(1, 2) // kept: 40k against 20k
+}
+
+func TestProbeIgnoresTheSwitchsBurst(t *testing.T) {
+	s := newSim(t, 2)
+	last := 0
+	drains := func(p int) float64 {
+		defer func() { last = p }()
+		switch {
+		case p == 1:
+			return 50000
+		case last == 1:
+			return 400000 // the new P drains what queued up behind the one
+		}
+		return 40000
+	}
+	s.run(1+2*probeTicks, 1, drains, 0.95)
+	s.wantSets(1, 2, 1) // reverted: 40k against 50k, the burst aside
+	if s.c.probe != nil || s.c.backoff != 2*minBackoff {
+		t.Fatalf("the probe of 2 Ps was kept (a probe of 1 under way: %v; back-off %v)", s.c.probe != nil, s.c.backoff)
+	}
 }
 
 func TestProcessCPUAdvances(t *testing.T) {
@@ -198,5 +223,20 @@ func TestProcessCPUAdvances(t *testing.T) {
 	}
 	if d := processCPU() - start; d < 20*time.Millisecond {
 		t.Fatalf("process CPU advanced %v over 50ms of spinning", d)
+	}
+}
+
+// A benchmark that alternates servers leaves gaps: the measure after one
+// must not count the gap, or any probe beats it.
+func TestGapsStartTheMeasureOver(t *testing.T) {
+	s := newSim(t, 2)
+	worse := func(p int) float64 { return 50000 / float64(p) }
+	s.run(1+2*probeTicks, 1, worse, 0.95)
+	s.wantSets(1, 2, 1)
+	s.run(60, 1, flat(0), 0) // 3 s of nothing: the back-off is over
+	s.run(2*probeTicks, 1, worse, 0.95)
+	s.wantSets(1, 2, 1, 2, 1)
+	if s.c.backoff != 4*minBackoff {
+		t.Fatalf("back-off %v after two failed probes, want %v", s.c.backoff, 4*minBackoff)
 	}
 }
