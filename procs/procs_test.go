@@ -197,7 +197,7 @@ func TestStallsCountAgainstTheirPCount(t *testing.T) {
 	s.wantSets(1, 2) // kept: 40k against 20k
 }
 
-func TestProbeIgnoresTheSwitchsBurst(t *testing.T) {
+func TestProbeIgnoresTheBurstAfterASwitch(t *testing.T) {
 	s := newSim(t, 2)
 	last := 0
 	drains := func(p int) float64 {
