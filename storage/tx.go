@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
 )
@@ -788,6 +789,7 @@ func (tx *Tx) Finish() error {
 	}
 	if t := tx.ticket; t != nil {
 		t.err = err
+		t.finished.Store(true)
 		close(t.done)
 	}
 	if err != nil || !tx.wrote {
@@ -816,19 +818,13 @@ func (tx *Tx) Finish() error {
 // commits on a key reach Pebble, and replies reach clients, in the order
 // the lock was held.
 type Ticket struct {
-	done chan struct{}
-	err  error
+	done     chan struct{}
+	finished atomic.Bool // done is closed, or about to be: Pending reads this, one cache line fewer than the channel
+	err      error
 }
 
 // Pending reports whether the commit is still on its way into Pebble.
-func (t *Ticket) Pending() bool {
-	select {
-	case <-t.done:
-		return false
-	default:
-		return true
-	}
-}
+func (t *Ticket) Pending() bool { return !t.finished.Load() }
 
 // Follow makes the Tx wait for t before it reads Pebble or commits.
 func (tx *Tx) Follow(t *Ticket) {
