@@ -2,7 +2,6 @@ package engine
 
 import (
 	"slices"
-	"time"
 )
 
 // Pipelined commands share one storage transaction: while more commands of
@@ -59,10 +58,8 @@ func (c *Client) joinBatch(x *Ctx) bool {
 	} else if !c.lockMore(stripes) {
 		return false
 	}
-	start := time.Now() // after the locks: a wait for another client's batch is not the command's time
 	x.txn, x.shared = b.x.txn, true
-	s.runBody(x, func() { x.cmd.run(x) })
-	s.account(x, time.Since(start))
+	s.account(x, s.runTimed(x))
 	s.rememberReads(x)
 	s.monitor(x)
 	b.modified = append(b.modified, x.modified...)

@@ -263,16 +263,8 @@ func (c *Client) screen(args [][]byte) (*command, string) {
 // transaction, then lets the rest of the server react to its writes. A
 // command that blocked parks the client until it is served.
 func (s *Server) call(x *Ctx) {
-	// Timed under the locks, as a batched command is: waiting for a
-	// script or another client's locks is not the command's time (Redis,
-	// which never waits, times only the command for SLOWLOG, LATENCY and
-	// commandstats).
 	var elapsed time.Duration
-	s.locked(x, func() {
-		start := time.Now()
-		s.runBody(x, func() { x.cmd.run(x) })
-		elapsed = time.Since(start)
-	})
+	s.locked(x, func() { elapsed = s.runTimed(x) })
 	s.account(x, elapsed)
 	s.rememberReads(x)
 	s.monitor(x)
@@ -280,6 +272,16 @@ func (s *Server) call(x *Ctx) {
 	if x.blockedOn != nil {
 		x.c.waitBlocked(x.blockedOn, x.blockTimeout)
 	}
+}
+
+// runTimed runs the command's body, its locks held, and returns how long
+// it took: a wait for a script or another client's locks, before, is not
+// the command's time (Redis, which never waits, times only the command
+// for SLOWLOG, LATENCY and commandstats).
+func (s *Server) runTimed(x *Ctx) time.Duration {
+	start := time.Now()
+	s.runBody(x, func() { x.cmd.run(x) })
+	return time.Since(start)
 }
 
 // monitor feeds the command to MONITOR clients, if there are any (the
