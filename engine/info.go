@@ -149,6 +149,8 @@ func (s *Server) infoMemory(b *strings.Builder) {
 	fmt.Fprintf(b, "lazyfree_pending_objects:0\r\nlazyfreed_objects:0\r\n")
 	fmt.Fprintf(b, "cairn_memory_bound:%d\r\ncairn_memory_bound_human:%s\r\ncairn_go_memory_limit:%d\r\n", plan.Bound, humanBytes(plan.Bound), debug.SetMemoryLimit(-1))
 	fmt.Fprintf(b, "cairn_go_heap_alloc:%d\r\ncairn_go_sys:%d\r\n", ms.HeapAlloc, ms.Sys)
+	cHeld, cInUse, cArenas := storage.MallocStats()
+	fmt.Fprintf(b, "cairn_malloc_held:%d\r\ncairn_malloc_in_use:%d\r\ncairn_malloc_arenas:%d\r\n", cHeld, cInUse, cArenas)
 	elemHits, elemMisses := s.store.ElementCacheStats()
 	fmt.Fprintf(b, "hot_cache_used:%d\r\nhot_cache_budget:%d\r\nhot_cache_hits:%d\r\nhot_cache_misses:%d\r\nhot_cache_element_hits:%d\r\nhot_cache_element_misses:%d\r\nhot_cache_evictions:%d\r\n", cacheUsed, cacheBudget, hits, misses, elemHits, elemMisses, evictions)
 	fmt.Fprintf(b, "block_cache_used:%d\r\nblock_cache_capacity:%d\r\nblock_cache_hits:%d\r\nblock_cache_misses:%d\r\n", blockUsed, blockCap, blockHits, blockMisses)

@@ -3,6 +3,8 @@ package storage
 import (
 	"context"
 	"fmt"
+	"runtime"
+	"sync"
 	"testing"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -201,5 +203,51 @@ func TestOnlyExistingKeysRecordAccesses(t *testing.T) {
 		if idle, _ := s.access.peek(KeyHash(present)); idle >= long {
 			t.Fatalf("looking up the key (from Pebble: %v) left its idle time at %d ms", fromPebble, idle)
 		}
+	}
+}
+
+// Blocks read by many threads at once are allocated and freed by C's
+// malloc in one arena: with an arena per thread, each arena kept the
+// blocks freed into it while the others grew (ENCODING.md's memory notes,
+// malloc_cgo.go).
+func TestBlockReadsShareOneMallocArena(t *testing.T) {
+	if _, _, arenas := MallocStats(); arenas == 0 {
+		t.Skip("no C allocator statistics (built without cgo)")
+	}
+	s := openTest(t, t.TempDir())
+	defer s.Close()
+	key := func(i int) []byte { return []byte(fmt.Sprintf("\x02arena-test/%06d", i)) }
+	const keys = 30000
+	for i := range keys {
+		if err := s.db.Set(key(i), make([]byte, 1000), pebble.NoSync); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.db.Compact(context.Background(), key(0), key(keys), true); err != nil {
+		t.Fatal(err)
+	}
+	// 30 MB of blocks through an 8 MB block cache, from 8 threads: every
+	// miss allocates a block, every eviction frees one.
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			for i := range 20000 {
+				_, closer, err := s.db.Get(key((i*7919 + g*3571) % keys))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				closer.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	held, inUse, arenas := MallocStats()
+	if arenas != 1 {
+		t.Errorf("C's allocator has %d arenas (%d bytes held, %d in use), want 1", arenas, held, inUse)
 	}
 }
