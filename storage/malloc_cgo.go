@@ -8,8 +8,8 @@ package storage
 // next block is allocated in the arena of whichever thread reads it, so
 // the memory freed in one arena sits unused while another grows: with 2M
 // × 1 KB values under a 200 MB bound, uniform GETs left glibc holding 356
-// MB in 5 arenas for 115 MB in use (RSS 356–419 MB). One arena reuses
-// every free block: 116 MB held for 115 MB in use, RSS at most 198 MB.
+// MB in 5 arenas for 115 MB in use (RSS 323–419 MB). One arena reuses
+// every free block: 116 MB held for 115 MB in use, RSS 198–203 MB.
 //
 // The limit must be set before any thread allocates: glibc fixes its
 // arena count at the first contended malloc, so a Go init function (the
@@ -32,9 +32,11 @@ typedef struct { size_t held, inUse; int arenas; } cairnMalloc;
 
 static cairnMalloc cairnMallocStats(void) {
 	cairnMalloc s = {0, 0, 0};
+#if __GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33)
 	struct mallinfo2 mi = mallinfo2();
 	s.held = mi.arena + mi.hblkhd;
 	s.inUse = mi.uordblks + mi.hblkhd;
+#endif
 	// Only malloc_info's XML tells the arenas apart: one <heap> each.
 	char *buf = NULL;
 	size_t len = 0;
@@ -58,7 +60,8 @@ import "C"
 func releaseFreedMemory() { C.cairnTrim() }
 
 // MallocStats reports C's allocator, where Pebble keeps its block cache
-// and memtables: bytes held from the system, bytes in use, and arenas.
+// and memtables: bytes held from the system, bytes in use (both 0 before
+// glibc 2.33, which has no mallinfo2), and arenas.
 func MallocStats() (held, inUse int64, arenas int) {
 	s := C.cairnMallocStats()
 	return int64(s.held), int64(s.inUse), int(s.arenas)
