@@ -208,8 +208,8 @@ func TestOnlyExistingKeysRecordAccesses(t *testing.T) {
 
 // Blocks read by many threads at once are allocated and freed by C's
 // malloc in one arena: with an arena per thread, each arena kept the
-// blocks freed into it while the others grew (ENCODING.md's memory notes,
-// malloc_cgo.go).
+// blocks freed into it while the others grew (malloc_cgo.go,
+// engine/DESIGN.md).
 func TestBlockReadsShareOneMallocArena(t *testing.T) {
 	if _, _, arenas := MallocStats(); arenas == 0 {
 		t.Skip("no C allocator statistics (built without cgo)")
@@ -226,8 +226,9 @@ func TestBlockReadsShareOneMallocArena(t *testing.T) {
 	if err := s.db.Compact(context.Background(), key(0), key(keys), true); err != nil {
 		t.Fatal(err)
 	}
-	// 30 MB of blocks through an 8 MB block cache, from 8 threads: every
-	// miss allocates a block, every eviction frees one.
+	// 30 MB of blocks through a smaller block cache (8 MB, plus the room
+	// of memtables not yet allocated), from 8 threads: every miss
+	// allocates a block, every eviction frees one.
 	var wg sync.WaitGroup
 	for g := range 8 {
 		wg.Add(1)
