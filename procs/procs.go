@@ -93,8 +93,8 @@ type window struct {
 	cpu, wall       time.Duration
 }
 
-// probe is a trial of more Ps: from is the count before it, base the
-// throughput measured there.
+// probe is a trial of another P count: from is the count before it, base
+// the throughput measured there.
 type probe struct {
 	from    int
 	base    float64
@@ -142,12 +142,13 @@ func (c *Controller) Tick(now time.Time) {
 		depth := float64(w.commands) / float64(w.reads)
 		switch {
 		case c.load != pipelinedLoad && depth >= pipelinedDepth:
-			if c.probe != nil {
-				c.set(c.probe.from)
+			settled := c.p
+			if c.probe != nil { // abandoned: the count before it is the settled one
+				settled = c.probe.from
 				c.probe = nil
 			}
 			if c.load == unpipelinedLoad {
-				c.unpipedP = c.p
+				c.unpipedP = settled
 			}
 			c.load = pipelinedLoad
 			c.set(c.max)

@@ -240,3 +240,16 @@ func TestGapsStartTheMeasureOver(t *testing.T) {
 		t.Fatalf("back-off %v after two failed probes, want %v", s.c.backoff, 4*minBackoff)
 	}
 }
+
+// A pipelined load that arrives during a probe gets every P at once (no
+// stop-the-world to the count before the probe first), and the
+// unpipelined load that follows goes back to the count it had settled on.
+func TestPipelinedLoadEndsAProbe(t *testing.T) {
+	s := newSim(t, 2)
+	s.run(1+probeTicks, 1, flat(40000), 0.95)
+	s.wantSets(1, 2) // probing 2
+	s.run(1, 16, flat(500000), 0.95)
+	s.wantSets(1, 2)
+	s.run(1, 1, flat(40000), 0.95)
+	s.wantSets(1, 2, 1)
+}
