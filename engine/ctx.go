@@ -19,7 +19,7 @@ type Ctx struct {
 	db   int
 	now  int64 // unix ms, fixed for the whole command as in Redis
 
-	start time.Time // when the command started, for its statistics
+	start time.Time // when the command was read: MONITOR's timestamp (statistics time the body alone)
 	keys  [][]byte  // its key arguments (scratch for the dispatcher)
 
 	txn    *storage.Tx
