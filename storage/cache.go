@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 const cacheShards = 256
@@ -175,22 +176,68 @@ func (c *cache) store(hash uint32, k []byte, e cacheEntry, insert bool) {
 		s.mu.Unlock()
 		return
 	}
-	e.elem = bytes.Clone(e.elem) // never nil for an element: nil is a meta entry's
 	if ok {
 		s.bytes += e.size - old.size
 		e.freq = old.freq
-		*old = e
 	} else {
 		e.freq = lfuInit
-		ne := new(cacheEntry)
-		*ne = e
-		s.m[string(k)] = ne
 		s.bytes += e.size
 	}
+	key, ne := newCacheEntry(k, e)
+	s.m[key] = ne
 	for s.bytes > budget && len(s.m) > 1 {
 		c.evictOne(s)
 	}
 	s.mu.Unlock()
+}
+
+// cachedEntry is a cache entry together with its copy of the meta record,
+// so that reading a cached key's meta costs one cache miss, not two.
+type cachedEntry struct {
+	cacheEntry
+	record Meta
+}
+
+// newCacheEntry copies e, its meta record and the bytes it refers to for
+// the cache: the entry and the meta in one allocation, and the key, the
+// value and Ext in another, which the returned map key points into. A
+// lookup then touches the key's bytes, the value right after them, and
+// the entry, where a separate key, entry, meta and value would be four
+// cache misses. Nothing writes to the copied bytes afterwards: a Tx
+// replaces a meta record, never changes one in place.
+func newCacheEntry(k []byte, e cacheEntry) (string, *cacheEntry) {
+	n := len(k) + len(e.elem)
+	if e.meta != nil {
+		n += len(e.meta.Value) + len(e.meta.Ext)
+	}
+	buf := make([]byte, 0, n)
+	buf = append(buf, k...)
+	key := unsafe.String(unsafe.SliceData(buf), len(k))
+	ce := &cachedEntry{cacheEntry: e}
+	if e.meta != nil {
+		ce.record = *e.meta
+		ce.record.Value, buf = appendCopy(buf, e.meta.Value)
+		ce.record.Ext, _ = appendCopy(buf, e.meta.Ext)
+		ce.meta = &ce.record
+	} else {
+		// never nil for an element: nil is a meta entry's
+		ce.elem, _ = appendCopy(buf, e.elem)
+		if ce.elem == nil {
+			ce.elem = []byte{}
+		}
+	}
+	return key, &ce.cacheEntry
+}
+
+// appendCopy appends b to buf, whose capacity must hold it, and returns
+// the copy (nil for nil, capped so an append cannot reach past it) and buf.
+func appendCopy(buf, b []byte) ([]byte, []byte) {
+	if b == nil {
+		return nil, buf
+	}
+	start := len(buf)
+	buf = append(buf, b...)
+	return buf[start:len(buf):len(buf)], buf
 }
 
 // getElem returns a copy of a cached element record's value.

@@ -321,3 +321,27 @@ func TestStagedWritesOfADroppedObject(t *testing.T) {
 		t.Fatalf("a dropped object kept the records staged for it: %q", got)
 	}
 }
+
+func TestCacheKeepsItsOwnCopies(t *testing.T) {
+	c := newCache(1 << 20)
+	key := []byte("\x01key")
+	m := &Meta{Type: TypeString, Value: []byte("value"), Ext: []byte{1, 2}}
+	c.put(7, key, m)
+	// The caller's buffers may be reused once the record is cached.
+	copy(m.Value, "XXXXX")
+	m.Ext[0] = 9
+	key[1] = 'X'
+	got, ok := c.get(7, []byte("\x01key"))
+	if !ok || string(got.Value) != "value" || !bytes.Equal(got.Ext, []byte{1, 2}) {
+		t.Fatalf("cached meta: %+v, %v", got, ok)
+	}
+	// An append to the cached value must not overwrite Ext behind it.
+	_ = append(got.Value, 'Z')
+	if got, _ := c.get(7, []byte("\x01key")); !bytes.Equal(got.Ext, []byte{1, 2}) {
+		t.Fatalf("Ext after an append to Value: %v", got.Ext)
+	}
+	c.putElem(7, []byte("\x02elem"), nil, 0, true)
+	if v, ok := c.getElem(7, []byte("\x02elem")); !ok || v == nil || len(v) != 0 {
+		t.Fatalf("empty element: %q, %v", v, ok)
+	}
+}
