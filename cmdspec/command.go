@@ -148,7 +148,7 @@ func commandGetKeys(w *resp.Writer, args [][]byte, withFlags bool, implemented f
 		w.Error("ERR Invalid command specified")
 		return
 	}
-	keys, err := s.KeyPositions(args)
+	keys, err := s.KeyPositions(nil, args)
 	if err != nil {
 		w.Error(err.Error())
 		return

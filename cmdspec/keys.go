@@ -34,8 +34,9 @@ type Keys struct {
 // It fails like COMMAND GETKEYS: ErrNoKeyArgs for a command without keys,
 // ErrArity for a wrong argument count and ErrInvalidArgs when no key is
 // found though the command needs one (the command itself will then reply
-// with an error).
-func (s *Spec) KeyPositions(args [][]byte) (Keys, error) {
+// with an error). Refs are appended to dst[:0], so a dispatcher reusing
+// its buffer finds keys without allocating.
+func (s *Spec) KeyPositions(dst []KeyRef, args [][]byte) (Keys, error) {
 	if !s.hasKeys {
 		return Keys{}, ErrNoKeyArgs
 	}
@@ -44,13 +45,13 @@ func (s *Spec) KeyPositions(args [][]byte) (Keys, error) {
 	}
 	var k Keys
 	if s.varKeys {
-		k.Refs = s.getKeys(args)
-	} else if refs, ok := s.specKeys(args); ok {
+		k.Refs = append(dst[:0], s.getKeys(args)...)
+	} else if refs, ok := s.specKeys(dst[:0], args); ok {
 		k.Refs = refs
 	} else {
 		k.Incomplete = true
 		if s.getKeys != nil {
-			k.Refs = s.getKeys(args)
+			k.Refs = append(dst[:0], s.getKeys(args)...)
 		}
 	}
 	if len(k.Refs) == 0 && !s.Has(FlagNoMandatoryKeys) {
@@ -60,9 +61,8 @@ func (s *Spec) KeyPositions(args [][]byte) (Keys, error) {
 }
 
 // specKeys applies the key specs; false means they cannot name the keys.
-func (s *Spec) specKeys(args [][]byte) ([]KeyRef, bool) {
+func (s *Spec) specKeys(refs []KeyRef, args [][]byte) ([]KeyRef, bool) {
 	argc := len(args)
-	var refs []KeyRef
 	for _, ks := range s.KeySpecs {
 		if ks.Flags&KeyNotKey != 0 {
 			continue

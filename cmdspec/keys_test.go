@@ -279,9 +279,26 @@ func TestKeyPositions(t *testing.T) {
 		for _, a := range strings.Split(tt.line, " ") {
 			args = append(args, []byte(a))
 		}
-		keys, err := LookupArgs(args).KeyPositions(args)
+		keys, err := LookupArgs(args).KeyPositions(nil, args)
 		if err != tt.err || !reflect.DeepEqual(keys.Refs, tt.want) || keys.Incomplete != tt.incomplete {
 			t.Errorf("%s: got %+v, %v; want %+v (incomplete %v), %v", tt.line, keys, err, tt.want, tt.incomplete, tt.err)
 		}
+	}
+}
+
+// The dispatcher finds every command's keys: with its buffer reused, a
+// command whose keys the specs name costs no allocation.
+func TestKeyPositionsReusesTheBuffer(t *testing.T) {
+	args := [][]byte{[]byte("mset"), []byte("a"), []byte("1"), []byte("b"), []byte("2")}
+	spec := LookupArgs(args)
+	buf := make([]KeyRef, 0, 4)
+	allocs := testing.AllocsPerRun(100, func() {
+		keys, err := spec.KeyPositions(buf, args)
+		if err != nil || len(keys.Refs) != 2 || keys.Refs[1].Index != 3 {
+			t.Fatalf("keys %+v, %v", keys, err)
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("%v allocations per lookup", allocs)
 	}
 }

@@ -92,7 +92,7 @@ func (s *aclSelector) check(cmd *command, args [][]byte, keys **cmdspec.Keys) ac
 	}
 	if !s.allKeys {
 		if *keys == nil {
-			found, _ := cmd.spec.KeyPositions(args)
+			found, _ := cmd.spec.KeyPositions(nil, args)
 			*keys = &found
 		}
 		for _, ref := range (*keys).Refs {

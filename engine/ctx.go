@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/cairndb/cairn/cmdspec"
 	"github.com/cairndb/cairn/resp"
 	"github.com/cairndb/cairn/storage"
 )
@@ -19,8 +20,9 @@ type Ctx struct {
 	db   int
 	now  int64 // unix ms, fixed for the whole command as in Redis
 
-	start time.Time // when the command was read: MONITOR's timestamp (statistics time the body alone)
-	keys  [][]byte  // its key arguments (scratch for the dispatcher)
+	start time.Time        // when the command was read: MONITOR's timestamp (statistics time the body alone)
+	keys  [][]byte         // its key arguments (scratch for the dispatcher)
+	refs  []cmdspec.KeyRef // their positions (scratch for the dispatcher)
 
 	txn    *storage.Tx
 	after  []*storage.Ticket // commits the keys' locks were taken over from: txn follows them

@@ -202,7 +202,7 @@ func (c *Client) Exec(args [][]byte, more bool) {
 func (c *Client) newCtx(cmd *command, args [][]byte, now time.Time) *Ctx {
 	x := &c.ctx
 	*x = Ctx{s: c.s, c: c, cmd: cmd, args: args, w: c.w, db: c.dbIndex(), now: now.UnixMilli(), start: now,
-		modified: x.modified[:0], events: x.events[:0], keys: x.keys[:0], after: x.after[:0]}
+		modified: x.modified[:0], events: x.events[:0], keys: x.keys[:0], refs: x.refs[:0], after: x.after[:0]}
 	return x
 }
 
@@ -383,10 +383,11 @@ func (s *Server) runBody(x *Ctx, body func()) {
 // means the command may touch keys its arguments do not name (SORT ... BY),
 // so it must run alone.
 func (x *Ctx) keyArgs() ([][]byte, bool) {
-	found, err := x.cmd.spec.KeyPositions(x.args)
+	found, err := x.cmd.spec.KeyPositions(x.refs, x.args)
 	if err != nil || found.Incomplete {
 		return nil, false
 	}
+	x.refs = found.Refs
 	keys := x.keys[:0]
 	for _, r := range found.Refs {
 		keys = append(keys, x.args[r.Index])
