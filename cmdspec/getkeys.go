@@ -2,8 +2,9 @@ package cmdspec
 
 // getKeysFunc is a command's own key finder, which Redis 7.0 uses when the
 // key specs fall short. Each one below mimics its Redis counterpart,
-// quirks included, so that COMMAND GETKEYS answers the same.
-type getKeysFunc func(args [][]byte) []KeyRef
+// quirks included, so that COMMAND GETKEYS answers the same. It appends
+// the keys to refs (the caller's buffer, empty) and returns it.
+type getKeysFunc func(refs []KeyRef, args [][]byte) []KeyRef
 
 // getKeysFuncs lists the commands that have one. GEORADIUS and
 // GEORADIUSBYMEMBER have one in Redis too, but their specs always fit.
@@ -39,12 +40,11 @@ var getKeysFuncs = map[string]getKeysFunc{
 // argument count (read with atoi), keys from first, and the destination at
 // store (0: none) listed last. Keys get no flags.
 func countedKeys(store, count, first int) getKeysFunc {
-	return func(args [][]byte) []KeyRef {
+	return func(refs []KeyRef, args [][]byte) []KeyRef {
 		n := atoi(args[count])
 		if n < 1 || n > len(args)-first {
-			return nil
+			return refs
 		}
-		refs := make([]KeyRef, 0, n+1)
 		for i := range n {
 			refs = append(refs, KeyRef{Index: first + i})
 		}
@@ -57,8 +57,8 @@ func countedKeys(store, count, first int) getKeysFunc {
 
 // sortKeys: the sorted key, and the last STORE destination, skipping the
 // arguments of LIMIT, GET and BY.
-func sortKeys(args [][]byte) []KeyRef {
-	refs := []KeyRef{{Index: 1, Flags: KeyRO | KeyAccess}}
+func sortKeys(refs []KeyRef, args [][]byte) []KeyRef {
+	refs = append(refs, KeyRef{Index: 1, Flags: KeyRO | KeyAccess})
 	store := 0
 	for i := 2; i < len(args); i++ {
 		switch {
@@ -76,18 +76,18 @@ func sortKeys(args [][]byte) []KeyRef {
 	return refs
 }
 
-func sortROKeys([][]byte) []KeyRef {
-	return []KeyRef{{Index: 1, Flags: KeyRO | KeyAccess}}
+func sortROKeys(refs []KeyRef, _ [][]byte) []KeyRef {
+	return append(refs, KeyRef{Index: 1, Flags: KeyRO | KeyAccess})
 }
 
 // migrateKeys: the key argument, or what follows KEYS when the key
 // argument is empty (none when it is not: MIGRATE replies an error).
-func migrateKeys(args [][]byte) []KeyRef {
+func migrateKeys(refs []KeyRef, args [][]byte) []KeyRef {
 	first, n := 3, 1
 	for i := 6; i < len(args); i++ {
 		if equalC(args[i], "keys") {
 			if len(args[3]) > 0 {
-				return nil
+				return refs
 			}
 			first, n = i+1, len(args)-i-1
 			break
@@ -99,26 +99,25 @@ func migrateKeys(args [][]byte) []KeyRef {
 			i += 2
 		}
 	}
-	refs := make([]KeyRef, n)
-	for i := range refs {
-		refs[i] = KeyRef{Index: first + i, Flags: KeyRW | KeyAccess | KeyDelete}
+	for i := range n {
+		refs = append(refs, KeyRef{Index: first + i, Flags: KeyRW | KeyAccess | KeyDelete})
 	}
 	return refs
 }
 
 // setKeys: SET reads the old value only with GET.
-func setKeys(args [][]byte) []KeyRef {
+func setKeys(refs []KeyRef, args [][]byte) []KeyRef {
 	for _, a := range args[3:] {
 		if equalC(a, "get") {
-			return []KeyRef{{Index: 1, Flags: KeyRW | KeyAccess | KeyUpdate}}
+			return append(refs, KeyRef{Index: 1, Flags: KeyRW | KeyAccess | KeyUpdate})
 		}
 	}
-	return []KeyRef{{Index: 1, Flags: KeyOW | KeyUpdate}}
+	return append(refs, KeyRef{Index: 1, Flags: KeyOW | KeyUpdate})
 }
 
 // bitfieldKeys: BITFIELD is read-only unless it has a SET or INCRBY, or
 // arguments it cannot parse.
-func bitfieldKeys(args [][]byte) []KeyRef {
+func bitfieldKeys(refs []KeyRef, args [][]byte) []KeyRef {
 	readonly := true
 scan:
 	for i := 2; i < len(args); i++ {
@@ -137,14 +136,14 @@ scan:
 		}
 	}
 	if readonly {
-		return []KeyRef{{Index: 1, Flags: KeyRO | KeyAccess}}
+		return append(refs, KeyRef{Index: 1, Flags: KeyRO | KeyAccess})
 	}
-	return []KeyRef{{Index: 1, Flags: KeyRW | KeyAccess | KeyUpdate}}
+	return append(refs, KeyRef{Index: 1, Flags: KeyRW | KeyAccess | KeyUpdate})
 }
 
 // xreadKeys: the first half of the arguments after the STREAMS option,
 // found by skipping the other options. Keys get no flags.
-func xreadKeys(args [][]byte) []KeyRef {
+func xreadKeys(refs []KeyRef, args [][]byte) []KeyRef {
 	streams := -1
 scan:
 	for i := 1; i < len(args); i++ {
@@ -163,11 +162,10 @@ scan:
 	}
 	n := len(args) - streams - 1
 	if streams < 0 || n == 0 || n%2 != 0 {
-		return nil
+		return refs
 	}
-	refs := make([]KeyRef, n/2)
-	for i := range refs {
-		refs[i] = KeyRef{Index: streams + 1 + i}
+	for i := range n / 2 {
+		refs = append(refs, KeyRef{Index: streams + 1 + i})
 	}
 	return refs
 }

@@ -45,13 +45,13 @@ func (s *Spec) KeyPositions(dst []KeyRef, args [][]byte) (Keys, error) {
 	}
 	var k Keys
 	if s.varKeys {
-		k.Refs = append(dst[:0], s.getKeys(args)...)
+		k.Refs = s.getKeys(dst[:0], args)
 	} else if refs, ok := s.specKeys(dst[:0], args); ok {
 		k.Refs = refs
 	} else {
 		k.Incomplete = true
 		if s.getKeys != nil {
-			k.Refs = append(dst[:0], s.getKeys(args)...)
+			k.Refs = s.getKeys(dst[:0], args)
 		}
 	}
 	if len(k.Refs) == 0 && !s.Has(FlagNoMandatoryKeys) {

@@ -182,7 +182,12 @@ func (x *Ctx) newOID() uint64 {
 // notify queues a keyspace notification for the current database.
 func (x *Ctx) notify(class byte, name string, key []byte) { x.notifyIn(x.db, class, name, key) }
 
+// Events nobody is configured to receive are not queued: most servers
+// run without notifications, and each event copies its key.
 func (x *Ctx) notifyIn(db int, class byte, name string, key []byte) {
+	if !x.s.notify.Load().wants(class) {
+		return
+	}
 	x.events = append(x.events, event{class: class, name: name, db: db, key: append([]byte(nil), key...)})
 }
 

@@ -32,15 +32,17 @@ func parseNotifyFlags(v string) notifyFlags {
 	return f
 }
 
+// wants reports whether events of a class are published.
+func (f *notifyFlags) wants(class byte) bool {
+	return f != nil && (f.keyspace || f.keyevent) && strings.IndexByte(f.classes, class) >= 0
+}
+
 // publishEvents sends the keyspace notifications a command queued, if the
-// configuration asks for them.
+// configuration (still) asks for them.
 func (s *Server) publishEvents(events []event) {
 	f := s.notify.Load()
-	if f == nil || !(f.keyspace || f.keyevent) {
-		return
-	}
 	for _, e := range events {
-		if !strings.ContainsRune(f.classes, rune(e.class)) {
+		if !f.wants(e.class) {
 			continue
 		}
 		db := strconv.Itoa(e.db)
