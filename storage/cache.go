@@ -183,6 +183,8 @@ func (c *cache) store(hash uint32, k []byte, e cacheEntry, insert bool) {
 		e.freq = lfuInit
 		s.bytes += e.size
 	}
+	// Assigning over an existing key stores the new key string too, so
+	// the replaced entry's buffer is freed with it.
 	key, ne := newCacheEntry(k, e)
 	s.m[key] = ne
 	for s.bytes > budget && len(s.m) > 1 {
@@ -213,19 +215,18 @@ func newCacheEntry(k []byte, e cacheEntry) (string, *cacheEntry) {
 	buf := make([]byte, 0, n)
 	buf = append(buf, k...)
 	key := unsafe.String(unsafe.SliceData(buf), len(k))
-	ce := &cachedEntry{cacheEntry: e}
-	if e.meta != nil {
-		ce.record = *e.meta
-		ce.record.Value, buf = appendCopy(buf, e.meta.Value)
-		ce.record.Ext, _ = appendCopy(buf, e.meta.Ext)
-		ce.meta = &ce.record
-	} else {
-		// never nil for an element: nil is a meta entry's
-		ce.elem, _ = appendCopy(buf, e.elem)
-		if ce.elem == nil {
-			ce.elem = []byte{}
-		}
+	if e.meta == nil {
+		// An element's value is never nil (putElem); a known-absent
+		// key's entry keeps nil for both.
+		ne := &cacheEntry{}
+		*ne = e
+		ne.elem, _ = appendCopy(buf, e.elem)
+		return key, ne
 	}
+	ce := &cachedEntry{cacheEntry: e, record: *e.meta}
+	ce.record.Value, buf = appendCopy(buf, e.meta.Value)
+	ce.record.Ext, _ = appendCopy(buf, e.meta.Ext)
+	ce.meta = &ce.record
 	return key, &ce.cacheEntry
 }
 
