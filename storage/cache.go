@@ -200,20 +200,28 @@ type cachedEntry struct {
 	record Meta
 }
 
-// newCacheEntry copies e, its meta record and the bytes it refers to for
-// the cache: the entry and the meta in one allocation, and the key, the
-// value and Ext in another, which the returned map key points into. A
-// lookup then touches the key's bytes, the value right after them, and
-// the entry, where a separate key, entry, meta and value would be four
-// cache misses. Nothing writes to the copied bytes afterwards: a Tx
-// replaces a meta record, never changes one in place.
+// newCacheEntry makes e's map key and entry. A small record is copied:
+// the entry and the meta into one allocation, the key, the value and Ext
+// into another, which the map key points into. A lookup then touches the
+// key's bytes, the value right after them, and the entry, where a
+// separate key, entry, meta and value would be four cache misses. A large
+// record's meta is kept as the Tx made it, as its value is: copying it
+// would cost more than the miss saved. Nothing writes to a cached meta
+// record or its bytes: a Tx replaces a meta record, never changes one in
+// place. Element values are always copied (putElem's caller may reuse
+// its buffer).
 func newCacheEntry(k []byte, e cacheEntry) (string, *cacheEntry) {
 	n := len(k) + len(e.elem)
 	if e.meta != nil {
 		n += len(e.meta.Value) + len(e.meta.Ext)
 	}
-	buf := make([]byte, 0, n)
-	buf = append(buf, k...)
+	if n > sharedBufferMax {
+		ne := &cacheEntry{}
+		*ne = e
+		ne.elem = bytes.Clone(e.elem) // nil stays nil: a meta entry's
+		return string(k), ne
+	}
+	buf := append(make([]byte, 0, n), k...)
 	key := unsafe.String(unsafe.SliceData(buf), len(k))
 	if e.meta == nil {
 		// An element's value is never nil (putElem); a known-absent
@@ -229,6 +237,11 @@ func newCacheEntry(k []byte, e cacheEntry) (string, *cacheEntry) {
 	ce.meta = &ce.record
 	return key, &ce.cacheEntry
 }
+
+// sharedBufferMax bounds the records newCacheEntry copies into one buffer
+// with their key. Above it, a value and its key would also often need the
+// next allocation size class (a 4 KB value and its key take 4864 bytes).
+const sharedBufferMax = 512
 
 // appendCopy appends b to buf, whose capacity must hold it, and returns
 // the copy (nil for nil, capped so an append cannot reach past it) and buf.

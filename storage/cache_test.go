@@ -327,7 +327,7 @@ func TestCacheKeepsItsOwnCopies(t *testing.T) {
 	key := []byte("\x01key")
 	m := &Meta{Type: TypeString, Value: []byte("value"), Ext: []byte{1, 2}}
 	c.put(7, key, m)
-	// The caller's buffers may be reused once the record is cached.
+	// A small record is copied: the caller's buffers may be reused.
 	copy(m.Value, "XXXXX")
 	m.Ext[0] = 9
 	key[1] = 'X'
@@ -339,6 +339,13 @@ func TestCacheKeepsItsOwnCopies(t *testing.T) {
 	_ = append(got.Value, 'Z')
 	if got, _ := c.get(7, []byte("\x01key")); !bytes.Equal(got.Ext, []byte{1, 2}) {
 		t.Fatalf("Ext after an append to Value: %v", got.Ext)
+	}
+	// A large one keeps its own buffers, and the key is still copied.
+	big := &Meta{Type: TypeString, Value: bytes.Repeat([]byte("v"), sharedBufferMax)}
+	c.put(8, key, big)
+	key[1] = 'Y'
+	if got, ok := c.get(8, []byte("\x01Xey")); !ok || got != big {
+		t.Fatalf("large record: %p, %v; want %p", got, ok, big)
 	}
 	c.putElem(7, []byte("\x02elem"), nil, 0, true)
 	if v, ok := c.getElem(7, []byte("\x02elem")); !ok || v == nil || len(v) != 0 {
