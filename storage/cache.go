@@ -208,8 +208,8 @@ type cachedEntry struct {
 // record's meta is kept as the Tx made it, as its value is: copying it
 // would cost more than the miss saved. Nothing writes to a cached meta
 // record or its bytes: a Tx replaces a meta record, never changes one in
-// place. Element values are always copied (putElem's caller may reuse
-// its buffer).
+// place. Element values are always copied (a Tx keeps its records in an
+// arena it reuses).
 func newCacheEntry(k []byte, e cacheEntry) (string, *cacheEntry) {
 	n := len(k) + len(e.elem)
 	if e.meta != nil {
