@@ -115,7 +115,11 @@ func (c *Config) set(args []string, local bool) error {
 	var changed []int
 	var changedKeys []string
 	for n, i := range idx {
-		if work.vals[i].s != old[i].s && !slices.Contains(changed, i) {
+		// The number too: notify-keyspace-events "KEAn" and "KEA" print
+		// alike (n is dropped next to A, as in Redis) but enable different
+		// classes.
+		v, o := work.vals[i], old[i]
+		if (v.s != o.s || v.n != o.n) && !slices.Contains(changed, i) {
 			changed = append(changed, i)
 			changedKeys = append(changedKeys, keys[n])
 			c.v.Set(directives[i].name, work.vals[i].s)

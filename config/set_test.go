@@ -86,6 +86,17 @@ func TestSetRunsAppliers(t *testing.T) {
 	if c.Int("hz") != 10 || c.Int("maxmemory") != 0 || c.Int("timeout") != 0 || c.v.GetString("hz") != "10" {
 		t.Errorf("values not restored: %q", c.Get("hz", "maxmemory", "timeout"))
 	}
+	// Values that print alike but differ still reach the appliers.
+	calls = nil
+	c.OnSet("notify-keyspace-events", record("notify"))
+	for _, v := range []string{"KEAn", "KEA"} {
+		if err := c.Set([]string{"notify-keyspace-events", v}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if want := []string{"notify=AKE", "notify=AKE"}; !slices.Equal(calls, want) {
+		t.Errorf("appliers ran %q, want %q", calls, want)
+	}
 }
 
 // TestConcurrentUse is meant for go test -race.
