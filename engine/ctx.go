@@ -42,11 +42,13 @@ type keyRef struct {
 	key string
 }
 
+// event is a queued keyspace notification, with the channels the
+// configuration named when the command raised it.
 type event struct {
-	class byte
-	name  string
-	db    int
-	key   []byte
+	keyspace, keyevent bool
+	name               string
+	db                 int
+	key                []byte
 }
 
 // Notification classes (notify-keyspace-events flags).
@@ -182,13 +184,17 @@ func (x *Ctx) newOID() uint64 {
 // notify queues a keyspace notification for the current database.
 func (x *Ctx) notify(class byte, name string, key []byte) { x.notifyIn(x.db, class, name, key) }
 
-// Events nobody is configured to receive are not queued: most servers
-// run without notifications, and each event copies its key.
+// Redis publishes a notification while the command runs, under the
+// configuration of that moment; Cairn publishes after the commit, so the
+// decision is taken here. Events nobody is configured to receive are not
+// queued: most servers run without notifications, and each event copies
+// its key.
 func (x *Ctx) notifyIn(db int, class byte, name string, key []byte) {
-	if !x.s.notify.Load().wants(class) {
+	f := x.s.notify.Load()
+	if !f.wants(class) {
 		return
 	}
-	x.events = append(x.events, event{class: class, name: name, db: db, key: append([]byte(nil), key...)})
+	x.events = append(x.events, event{keyspace: f.keyspace, keyevent: f.keyevent, name: name, db: db, key: append([]byte(nil), key...)})
 }
 
 // intArg parses argument i as an integer, replying the Redis error if it

@@ -37,19 +37,14 @@ func (f *notifyFlags) wants(class byte) bool {
 	return f != nil && (f.keyspace || f.keyevent) && strings.IndexByte(f.classes, class) >= 0
 }
 
-// publishEvents sends the keyspace notifications a command queued, if the
-// configuration (still) asks for them.
+// publishEvents sends the keyspace notifications a command queued.
 func (s *Server) publishEvents(events []event) {
-	f := s.notify.Load()
 	for _, e := range events {
-		if !f.wants(e.class) {
-			continue
-		}
 		db := strconv.Itoa(e.db)
-		if f.keyspace {
+		if e.keyspace {
 			s.pubsub.publish([]byte("__keyspace@"+db+"__:"+string(e.key)), []byte(e.name), false)
 		}
-		if f.keyevent {
+		if e.keyevent {
 			s.pubsub.publish([]byte("__keyevent@"+db+"__:"+e.name), e.key, false)
 		}
 	}

@@ -94,4 +94,26 @@ func TestKeyspaceNotificationsDifferential(t *testing.T) {
 	if strings.Join(got, "") != strings.Join(want, "") {
 		t.Errorf("An notifications differ:\n redis: %q\n cairn: %q", want, got)
 	}
+	// Redis decides while each command runs: a transaction's write before
+	// notifications are turned off still raises its events, one after does
+	// not, and one after they are turned on again does.
+	d.Do("CONFIG", "SET", "notify-keyspace-events", "KEA")
+	d.Run(`
+		multi
+		set t1 1
+		config set notify-keyspace-events ""
+		set t2 1
+		exec
+		multi
+		config set notify-keyspace-events KEA
+		set t3 1
+		exec
+	`)
+	got, want = drain(subC), drain(subR)
+	if !strings.Contains(strings.Join(want, ""), "t1") || strings.Contains(strings.Join(want, ""), "t2") {
+		t.Fatalf("Redis's notifications are not what this test expects: %q", want)
+	}
+	if strings.Join(got, "") != strings.Join(want, "") {
+		t.Errorf("notifications around CONFIG SET in a transaction differ:\n redis: %q\n cairn: %q", want, got)
+	}
 }
