@@ -1,11 +1,12 @@
 package storage
 
 import (
-	"hash/maphash"
 	"maps"
 	"math/bits"
+	"math/rand/v2"
 	"sync/atomic"
 
+	"github.com/cespare/xxhash/v2"
 	"github.com/cockroachdb/pebble/v2"
 )
 
@@ -18,13 +19,16 @@ import (
 //
 // It is built in the background from one scan of the meta records (keys
 // created meanwhile are added by their commits), and used once the scan is
-// complete. A commit adds every key it creates before the transaction's
-// locks are released, so nobody can look a new key up before it is in the
-// filter. Keys are never removed (a deleted key only costs a false
-// positive). Databases created later (FLUSHDB's fresh physical databases,
-// an RDB load's staging copy) are not covered: lookups there always read
-// Pebble. Past its capacity (about 10 bits per key) the filter turns itself
-// off until the next start.
+// complete; after a clean shutdown it is read back instead
+// (keyfilterfile.go). A commit adds every key it creates before the
+// transaction's locks are released, so nobody can look a new key up
+// before it is in the filter. Keys are never removed (a deleted key only
+// costs a false positive). Of the databases created later, those that
+// start empty (FLUSHDB's fresh physical databases) are covered at once,
+// an RDB load's staging copy is not: lookups there read Pebble until the
+// next start scans it. Past its capacity (about 10 bits per
+// key) the filter turns itself off until the next start.
+//
 // readAids are the in-memory read shortcuts a Store keeps (embedded in it).
 type readAids struct {
 	filter *keyFilter   // meta keys that may exist
@@ -33,7 +37,7 @@ type readAids struct {
 }
 
 type keyFilter struct {
-	seed    maphash.Seed
+	seed    uint64          // random per filter, mixed into every key's hash; saved with it
 	words   []atomic.Uint64 // blocked: each key sets 4 bits of one word
 	mask    uint64
 	limit   int64        // keys the filter may hold
@@ -65,7 +69,7 @@ func newKeyFilter(s *Store, maxBytes int64) *keyFilter {
 		return nil
 	}
 	return &keyFilter{
-		seed:  maphash.MakeSeed(),
+		seed:  rand.Uint64(),
 		words: make([]atomic.Uint64, words),
 		mask:  words - 1,
 		limit: int64(words * 64 / filterBitsKey),
@@ -73,7 +77,7 @@ func newKeyFilter(s *Store, maxBytes int64) *keyFilter {
 }
 
 func (f *keyFilter) probe(mkey []byte) (word uint64, bitsSet uint64) {
-	h := maphash.Bytes(f.seed, mkey)
+	h := mix64(xxhash.Sum64(mkey) ^ f.seed)
 	word = h & f.mask
 	g := h>>32 | h<<32
 	for i := 0; i < 4; i++ {
@@ -81,6 +85,13 @@ func (f *keyFilter) probe(mkey []byte) (word uint64, bitsSet uint64) {
 		g >>= 6
 	}
 	return word, bitsSet
+}
+
+// mix64 is splitmix64's finaliser: the seed reaches every bit of the hash.
+func mix64(x uint64) uint64 {
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
+	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
+	return x ^ (x >> 31)
 }
 
 // add records a meta key that exists (or may).
@@ -131,13 +142,21 @@ func (f *keyFilter) absent(phys uint32, mkey []byte) bool {
 	return f.words[w].Load()&b != b
 }
 
-// startKeyFilter builds the filter in the background; Open calls it once
-// the database mapping is loaded.
+// startKeyFilter builds the filter in the background, from the file the
+// last clean shutdown saved and a scan of the databases it did not cover
+// (an RDB load's, made live since), or from a scan of them all; Open
+// calls it once the database mapping is loaded.
 // It also sets up the other in-memory read aids (hints.go, elemfilter.go).
 func (s *Store) startKeyFilter(maxBytes int64) {
 	s.hints = newHintTable()
 	s.elems = newElemFilters()
-	f := newKeyFilter(s, maxBytes)
+	f, saved, err := s.takeSavedKeyFilter(maxBytes)
+	if err != nil {
+		s.log.Errorf("The key filter saved by the last shutdown is not used: %v", err)
+	}
+	if f == nil {
+		f = newKeyFilter(s, maxBytes)
+	}
 	if f == nil {
 		return
 	}
@@ -146,8 +165,19 @@ func (s *Store) startKeyFilter(maxBytes int64) {
 	s.bgWG.Add(1)
 	go func() {
 		defer s.bgWG.Done()
+		var loaded map[uint32]bool
+		if saved != nil {
+			var err error
+			if loaded, err = f.loadSaved(saved); err != nil {
+				s.log.Errorf("The key filter saved by the last shutdown is not used: %v", err)
+			}
+		}
 		covered := make(map[uint32]bool, len(dbs))
 		for _, phys := range dbs {
+			if loaded[phys] {
+				covered[phys] = true
+				continue
+			}
 			lower, upper := metaDBBounds(phys)
 			it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
 			if err != nil {

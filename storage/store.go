@@ -368,7 +368,15 @@ func (s *Store) Close() error {
 	if err := s.access.save(s.dir); err != nil {
 		s.log.Errorf("The access records (LRU/LFU) were not saved for the next start: %v", err)
 	}
-	err := s.db.LogData(nil, pebble.Sync)
+	// The last synced write: the log's end, and the token of the key
+	// filter saved for the next start (keyfilterfile.go).
+	b := s.db.NewBatch()
+	if err := s.saveKeyFilter(b); err != nil {
+		s.log.Errorf("The key filter was not saved for the next start: %v", err)
+	}
+	b.LogData(nil, nil)
+	err := b.Commit(pebble.Sync)
+	b.Close()
 	if cerr := s.db.Close(); err == nil {
 		err = cerr
 	}
