@@ -11,22 +11,24 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
 // options configure a crash run.
 type options struct {
-	bin      string        // the cairn-server binary
-	dir      string        // its data directory
-	fsync    string        // appendfsync: always or everysec
-	kills    int           // rounds: write, SIGKILL, restart, verify
-	writers  int           // concurrent writer connections
-	units    int           // units (keys or key groups) per kind and writer
-	minDelay time.Duration // how long writers run before the kill, at least
-	maxDelay time.Duration // and at most
-	lossMax  time.Duration // everysec: the oldest acknowledged write that may be lost
-	seed     int64
-	log      func(format string, args ...any)
+	bin        string        // the cairn-server binary
+	dir        string        // its data directory
+	fsync      string        // appendfsync: always or everysec
+	kills      int           // rounds: write, SIGKILL, restart, verify
+	cleanEvery int           // every cleanEvery-th round stops the server with SIGTERM instead: nothing acknowledged may be lost
+	writers    int           // concurrent writer connections
+	units      int           // units (keys or key groups) per kind and writer
+	minDelay   time.Duration // how long writers run before the kill, at least
+	maxDelay   time.Duration // and at most
+	lossMax    time.Duration // everysec: the oldest acknowledged write that may be lost
+	seed       int64
+	log        func(format string, args ...any)
 }
 
 // unit is one key, or a group of keys written together, and what the model
@@ -44,15 +46,19 @@ type unit struct {
 
 // stats are what a run found.
 type stats struct {
-	kills, acked, inFlight, inFlightApplied int
-	lost                                    int           // acknowledged writes missing after restart (everysec)
-	maxLossWindow                           time.Duration // the oldest of them, before the kill
-	kinds                                   []string
+	kills, stops, acked, inFlight, inFlightApplied int
+	lost                                           int           // acknowledged writes missing after restart (everysec)
+	maxLossWindow                                  time.Duration // the oldest of them, before the kill
+	kinds                                          []string
 }
 
 func (s stats) String() string {
-	return fmt.Sprintf("%d kills, %d acknowledged writes (kinds: %s), %d in flight at a kill (%d of them applied), %d acknowledged writes lost (oldest %v before its kill), no invariant broken",
-		s.kills, s.acked, strings.Join(s.kinds, " "), s.inFlight, s.inFlightApplied, s.lost, s.maxLossWindow.Round(time.Millisecond))
+	stops := ""
+	if s.stops > 0 {
+		stops = fmt.Sprintf(", %d clean stops", s.stops)
+	}
+	return fmt.Sprintf("%d kills%s, %d acknowledged writes (kinds: %s), %d in flight at a kill (%d of them applied), %d acknowledged writes lost (oldest %v before its kill), no invariant broken",
+		s.kills, stops, s.acked, strings.Join(s.kinds, " "), s.inFlight, s.inFlightApplied, s.lost, s.maxLossWindow.Round(time.Millisecond))
 }
 
 // server is a running cairn-server.
@@ -97,6 +103,12 @@ func (s *server) kill() {
 	s.cmd.Wait()
 }
 
+// stop shuts the server down cleanly, as SIGTERM asks.
+func (s *server) stop() {
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	s.cmd.Wait()
+}
+
 // has reports whether the server implements a command (COMMAND INFO lists
 // only those).
 func (s *server) has(name string) bool {
@@ -123,17 +135,24 @@ func run(o *options) (stats, error) {
 	}
 	rnd := rand.New(rand.NewSource(o.seed))
 	for round := 1; round <= o.kills; round++ {
-		killedAt := writeAndKill(o, srv, units, rnd)
-		st.kills++
+		clean := o.cleanEvery > 0 && round%o.cleanEvery == 0
+		killedAt := writeAndKill(o, srv, units, rnd, clean)
+		how := "SIGKILL"
+		if clean {
+			st.stops++
+			how = "a clean stop"
+		} else {
+			st.kills++
+		}
 		srv, err = startServer(o)
 		if err != nil {
-			return st, fmt.Errorf("round %d: restart after SIGKILL: %w", round, err)
+			return st, fmt.Errorf("round %d: restart after %s: %w", round, how, err)
 		}
-		if err := verify(o, srv, units, killedAt, &st); err != nil {
+		if err := verify(o, srv, units, killedAt, clean, &st); err != nil {
 			return st, fmt.Errorf("round %d: %w\nserver log:\n%s", round, err, srv.out.String())
 		}
 		if round%20 == 0 {
-			o.log("%d kills so far: %v", round, st)
+			o.log("%d rounds so far: %v", round, st)
 		}
 	}
 	return st, nil
@@ -182,8 +201,9 @@ func makeUnits(o *options, srv *server, st *stats) ([][]*unit, error) {
 }
 
 // writeAndKill runs the writers until a random moment, kills the server
-// with SIGKILL and returns when every writer has seen it die.
-func writeAndKill(o *options, srv *server, units [][]*unit, rnd *rand.Rand) time.Time {
+// with SIGKILL (or stops it cleanly) and returns when every writer has
+// seen it die.
+func writeAndKill(o *options, srv *server, units [][]*unit, rnd *rand.Rand, clean bool) time.Time {
 	var wg sync.WaitGroup
 	for w := range units {
 		wg.Add(1)
@@ -195,7 +215,11 @@ func writeAndKill(o *options, srv *server, units [][]*unit, rnd *rand.Rand) time
 	delay := o.minDelay + time.Duration(rnd.Int63n(int64(o.maxDelay-o.minDelay)+1))
 	time.Sleep(delay)
 	killedAt := time.Now()
-	srv.kill()
+	if clean {
+		srv.stop()
+	} else {
+		srv.kill()
+	}
 	wg.Wait()
 	return killedAt
 }
@@ -243,7 +267,7 @@ func failure(r reply) string {
 
 // verify compares every unit with the model after a restart and takes the
 // server's state as the model's next starting point.
-func verify(o *options, srv *server, units [][]*unit, killedAt time.Time, st *stats) error {
+func verify(o *options, srv *server, units [][]*unit, killedAt time.Time, clean bool, st *stats) error {
 	c, err := dial(srv.addr)
 	if err != nil {
 		return err
@@ -255,7 +279,7 @@ func verify(o *options, srv *server, units [][]*unit, killedAt time.Time, st *st
 			if err != nil {
 				return fmt.Errorf("%s %v: %w", u.kind.name, u.keys, err)
 			}
-			if err := settle(o, u, got, killedAt, st); err != nil {
+			if err := settle(o, u, got, killedAt, clean, st); err != nil {
 				return fmt.Errorf("%s %v: %w", u.kind.name, u.keys, err)
 			}
 		}
@@ -263,8 +287,9 @@ func verify(o *options, srv *server, units [][]*unit, killedAt time.Time, st *st
 	return nil
 }
 
-// settle checks one unit's observed count against the model.
-func settle(o *options, u *unit, got int, killedAt time.Time, st *stats) error {
+// settle checks one unit's observed count against the model; after a
+// clean stop nothing acknowledged may be missing.
+func settle(o *options, u *unit, got int, killedAt time.Time, clean bool, st *stats) error {
 	if u.refused != "" {
 		return errors.New("a write was refused: " + u.refused)
 	}
@@ -278,6 +303,8 @@ func settle(o *options, u *unit, got int, killedAt time.Time, st *stats) error {
 		return fmt.Errorf("count %d, but only %d writes were made", got, made)
 	case got == u.acked+1:
 		st.inFlightApplied++
+	case got < u.acked && clean:
+		return fmt.Errorf("count %d: acknowledged writes lost by a clean stop (%d acknowledged)", got, u.acked)
 	case got < u.acked && o.fsync == "always":
 		return fmt.Errorf("count %d: acknowledged writes lost under appendfsync always (%d acknowledged)", got, u.acked)
 	case got < u.acked:

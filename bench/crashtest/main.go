@@ -11,7 +11,11 @@
 //   - appendfsync everysec: only writes acknowledged within -loss of the
 //     kill may be missing, and what remains is never torn.
 //
-//     go run ./bench/crashtest [-kills 200] [-fsync always,everysec]
+//   - with -clean-every N, every Nth round ends with a clean shutdown
+//     (SIGTERM) instead, after which nothing acknowledged may be missing
+//     under either policy.
+//
+//     go run ./bench/crashtest [-kills 200] [-clean-every 3] [-fsync always,everysec]
 package main
 
 import (
@@ -24,7 +28,8 @@ import (
 )
 
 func main() {
-	kills := flag.Int("kills", 200, "SIGKILLs per appendfsync mode")
+	kills := flag.Int("kills", 200, "rounds (SIGKILLs) per appendfsync mode")
+	cleanEvery := flag.Int("clean-every", 0, "end every Nth round with a clean shutdown (SIGTERM) instead of SIGKILL; 0: never")
 	modes := flag.String("fsync", "always,everysec", "appendfsync modes to run")
 	writers := flag.Int("writers", 8, "concurrent writer connections")
 	units := flag.Int("units", 4, "keys (or key groups) per kind and writer")
@@ -51,7 +56,7 @@ func main() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		o := &options{bin: *bin, dir: dir, fsync: mode, kills: *kills, writers: *writers, units: *units,
+		o := &options{bin: *bin, dir: dir, fsync: mode, kills: *kills, cleanEvery: *cleanEvery, writers: *writers, units: *units,
 			minDelay: *minDelay, maxDelay: *maxDelay, lossMax: *loss, seed: *seed, log: log.Printf}
 		started := time.Now()
 		st, err := run(o)
