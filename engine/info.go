@@ -152,7 +152,7 @@ func (s *Server) infoMemory(b *strings.Builder) {
 	cHeld, cInUse, cArenas := storage.MallocStats()
 	fmt.Fprintf(b, "cairn_malloc_held:%d\r\ncairn_malloc_in_use:%d\r\ncairn_malloc_arenas:%d\r\n", cHeld, cInUse, cArenas)
 	elemHits, elemMisses := s.store.ElementCacheStats()
-	fmt.Fprintf(b, "hot_cache_used:%d\r\nhot_cache_budget:%d\r\nhot_cache_hits:%d\r\nhot_cache_misses:%d\r\nhot_cache_element_hits:%d\r\nhot_cache_element_misses:%d\r\nhot_cache_evictions:%d\r\n", cacheUsed, cacheBudget, hits, misses, elemHits, elemMisses, evictions)
+	fmt.Fprintf(b, "hot_cache_used:%d\r\nhot_cache_budget:%d\r\nhot_cache_hits:%d\r\nhot_cache_misses:%d\r\nhot_cache_element_hits:%d\r\nhot_cache_element_misses:%d\r\nhot_cache_evictions:%d\r\nhot_cache_prefetched:%d\r\n", cacheUsed, cacheBudget, hits, misses, elemHits, elemMisses, evictions, s.store.Prefetched())
 	fmt.Fprintf(b, "block_cache_used:%d\r\nblock_cache_capacity:%d\r\nblock_cache_hits:%d\r\nblock_cache_misses:%d\r\n", blockUsed, blockCap, blockHits, blockMisses)
 	fmt.Fprintf(b, "memtable_size:%d\r\nmemtable_used:%d\r\n", s.store.MemTableSize(), memtables)
 }

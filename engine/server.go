@@ -212,6 +212,10 @@ func (s *Server) Start() {
 	go s.watchDisk() // diskguard.go
 	s.bg.Add(1)
 	go s.saveCron()
+	if keys := s.store.TakeWarmKeys(); len(keys) > 0 {
+		s.bg.Add(1)
+		go s.warmHotCache(keys) // warmup.go
+	}
 	s.startReplicaOf()
 }
 

@@ -30,6 +30,7 @@ type cache struct {
 	full        atomic.Bool // a new key has met a full shard: admission is on
 
 	hits, misses, evictions atomic.Int64
+	prefetched              atomic.Int64 // keys read back after a restart (hotkeys.go)
 
 	// Element records (role 0x02) share the budget: members, fields,
 	// scores and sorted-set index counts, written through by Tx.Commit.
@@ -135,6 +136,15 @@ func (c *cache) find(hash uint32, k []byte) (*cacheShard, *cacheEntry) {
 	s := c.shard(hash)
 	s.mu.Lock()
 	return s, s.m[string(k)]
+}
+
+// has reports whether k is cached, without counting a lookup.
+func (c *cache) has(hash uint32, k []byte) bool {
+	s := c.shard(hash)
+	s.mu.Lock()
+	_, ok := s.m[string(k)]
+	s.mu.Unlock()
+	return ok
 }
 
 // unstamp makes the next lookup of k record an access in the access

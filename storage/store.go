@@ -58,7 +58,8 @@ type Store struct {
 	bgWG       sync.WaitGroup
 	reclaimErr atomic.Pointer[error]
 	tombs      *tombstones
-	readAids   // key and element filters, hints (keyfilter.go)
+	readAids            // key and element filters, hints (keyfilter.go)
+	warm       [][]byte // meta keys the hot cache held at the last clean shutdown (hotkeys.go)
 }
 
 type dbCounters struct {
@@ -147,6 +148,9 @@ func Open(opts Options, databases int) (*Store, error) {
 	s.cache.access = s.access
 	if err := s.access.load(opts.Dir); err != nil {
 		opts.Logger.Errorf("The access records (LRU/LFU) of the last run were not restored: %v", err)
+	}
+	if err := s.loadHotKeys(); err != nil {
+		opts.Logger.Errorf("The hot keys of the last run are not read back: %v", err)
 	}
 	if err := s.loadState(databases); err != nil {
 		db.Close()
@@ -367,6 +371,9 @@ func (s *Store) Close() error {
 	s.durable.stop()
 	if err := s.access.save(s.dir); err != nil {
 		s.log.Errorf("The access records (LRU/LFU) were not saved for the next start: %v", err)
+	}
+	if err := s.saveHotKeys(); err != nil {
+		s.log.Errorf("The hot keys were not saved for the next start: %v", err)
 	}
 	// The last synced write: the log's end, and the token of the key
 	// filter saved for the next start (keyfilterfile.go).
