@@ -57,7 +57,7 @@ func (s stats) String() string {
 	if s.stops > 0 {
 		stops = fmt.Sprintf(", %d clean stops", s.stops)
 	}
-	return fmt.Sprintf("%d kills%s, %d acknowledged writes (kinds: %s), %d in flight at a kill (%d of them applied), %d acknowledged writes lost (oldest %v before its kill), no invariant broken",
+	return fmt.Sprintf("%d kills%s, %d acknowledged writes (kinds: %s), %d in flight when the server went down (%d of them applied), %d acknowledged writes lost (oldest %v before its kill), no invariant broken",
 		s.kills, stops, s.acked, strings.Join(s.kinds, " "), s.inFlight, s.inFlightApplied, s.lost, s.maxLossWindow.Round(time.Millisecond))
 }
 
