@@ -95,7 +95,12 @@ func TestLatencyGraphDifferential(t *testing.T) {
 	d := cairntest.NewDiffer(t, "--enable-debug-command", "yes", "--latency-monitor-threshold", "1")
 	p := newPair(t, d)
 	digits := regexp.MustCompile(`[0-9]+ ms`)
-	norm := func(s string) string { return digits.ReplaceAllString(s, "N ms") }
+	// The column's label is the sample's age ("0s", "1s", printed
+	// downwards): the two servers may sample on either side of a second.
+	age := regexp.MustCompile(`\n[0-9]\ns\n`)
+	norm := func(s string) string {
+		return age.ReplaceAllString(digits.ReplaceAllString(s, "N ms"), "\nN\ns\n")
+	}
 	p.do(nil, "latency", "graph", "command")
 	p.do(nil, "debug", "sleep", "0.02")
 	p.do(norm, "latency", "graph", "command")
