@@ -26,8 +26,9 @@ import (
 // costs a false positive). Of the databases created later, those that
 // start empty (FLUSHDB's fresh physical databases) are covered at once,
 // an RDB load's staging copy is not: lookups there read Pebble until the
-// next start scans it. Past its capacity (about 10 bits per
-// key) the filter turns itself off until the next start.
+// next start scans it. Past its capacity (about 10 bits per key) the
+// filter turns itself off until the next start, which builds a new one:
+// keys deleted since are not in it.
 //
 // readAids are the in-memory read shortcuts a Store keeps (embedded in it).
 type readAids struct {

@@ -103,10 +103,23 @@ func (s *server) kill() {
 	s.cmd.Wait()
 }
 
-// stop shuts the server down cleanly, as SIGTERM asks.
-func (s *server) stop() {
+// stop shuts the server down cleanly, as SIGTERM asks; a server that is
+// still running after 30 s is killed and the stop reported as failed.
+func (s *server) stop() error {
 	s.cmd.Process.Signal(syscall.SIGTERM)
-	s.cmd.Wait()
+	done := make(chan struct{})
+	go func() {
+		s.cmd.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-time.After(30 * time.Second):
+		s.cmd.Process.Kill()
+		<-done
+		return errors.New("the server did not stop within 30 s of SIGTERM")
+	}
 }
 
 // has reports whether the server implements a command (COMMAND INFO lists
@@ -136,7 +149,10 @@ func run(o *options) (stats, error) {
 	rnd := rand.New(rand.NewSource(o.seed))
 	for round := 1; round <= o.kills; round++ {
 		clean := o.cleanEvery > 0 && round%o.cleanEvery == 0
-		killedAt := writeAndKill(o, srv, units, rnd, clean)
+		killedAt, err := writeAndKill(o, srv, units, rnd, clean)
+		if err != nil {
+			return st, fmt.Errorf("round %d: %w\nserver log:\n%s", round, err, srv.out.String())
+		}
 		how := "SIGKILL"
 		if clean {
 			st.stops++
@@ -203,7 +219,7 @@ func makeUnits(o *options, srv *server, st *stats) ([][]*unit, error) {
 // writeAndKill runs the writers until a random moment, kills the server
 // with SIGKILL (or stops it cleanly) and returns when every writer has
 // seen it die.
-func writeAndKill(o *options, srv *server, units [][]*unit, rnd *rand.Rand, clean bool) time.Time {
+func writeAndKill(o *options, srv *server, units [][]*unit, rnd *rand.Rand, clean bool) (time.Time, error) {
 	var wg sync.WaitGroup
 	for w := range units {
 		wg.Add(1)
@@ -215,13 +231,14 @@ func writeAndKill(o *options, srv *server, units [][]*unit, rnd *rand.Rand, clea
 	delay := o.minDelay + time.Duration(rnd.Int63n(int64(o.maxDelay-o.minDelay)+1))
 	time.Sleep(delay)
 	killedAt := time.Now()
+	var err error
 	if clean {
-		srv.stop()
+		err = srv.stop()
 	} else {
 		srv.kill()
 	}
 	wg.Wait()
-	return killedAt
+	return killedAt, err
 }
 
 // writer writes to its units until the connection breaks.
