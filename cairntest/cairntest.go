@@ -73,11 +73,17 @@ func StartCairnIn(t testing.TB, dir string, directives ...string) *Server {
 	log := rlog.New()
 	log.SetLevel(rlog.Warning)
 	log.SetOutput(io.Discard)
+	// The hot cache is on, as in cairn-server (where 0 means the bound's
+	// share): most commands read through it.
+	hot := cfg.Int("cairn-cache-size")
+	if hot <= 0 {
+		hot = 32 << 20
+	}
 	store, err := storage.Open(storage.Options{
 		Dir:            filepath.Join(dir, cfg.String("cairn-data-subdir")),
 		BlockCacheSize: 32 << 20,
 		MemTableSize:   16 << 20,
-		HotCacheSize:   cfg.Int("cairn-cache-size"),
+		HotCacheSize:   hot,
 		Logger:         rlog.Pebble{L: log},
 	}, int(cfg.Int("databases")))
 	if err != nil {

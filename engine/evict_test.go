@@ -83,13 +83,16 @@ func TestEvictionAllkeysLRU(t *testing.T) {
 	if n := infoField(t, c, "stats", "evicted_keys"); n != 0 {
 		t.Fatalf("evicted %d keys under the bound", n)
 	}
-	time.Sleep(300 * time.Millisecond) // the access clock ticks at hz
+	// Access times count in seconds, as Redis's LRU clock does (a key the
+	// hot cache saw this second already is not stamped again): the reads
+	// and the new keys come a second later each.
+	time.Sleep(1100 * time.Millisecond)
 	var gets [][]string
 	for i := 0; i < 100; i++ {
 		gets = append(gets, []string{"GET", fmt.Sprintf("old:%d", i)})
 	}
 	pipeline(t, c, gets)
-	time.Sleep(300 * time.Millisecond)
+	time.Sleep(1100 * time.Millisecond)
 	for _, r := range pipeline(t, c, setCmds("new", 300, value100)) {
 		if r != "+OK\r\n" {
 			t.Fatalf("SET under allkeys-lru: %q", r)
