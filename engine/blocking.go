@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -75,7 +76,7 @@ func (x *Ctx) block(keys [][]byte, timeout time.Duration, retry func(y *Ctx) boo
 func (x *Ctx) blockOn(keys [][]byte, timeout time.Duration, retry func(y *Ctx, key []byte) bool, timeoutReply func(w *resp.Writer)) {
 	args := make([][]byte, len(x.args))
 	for i, a := range x.args {
-		args[i] = append([]byte(nil), a...)
+		args[i] = bytes.Clone(a) // empty stays empty, not nil
 	}
 	w := &waiter{c: x.c, cmd: x.cmd, args: args, db: x.db, retry: retry, done: make(chan struct{}), timeoutReply: timeoutReply}
 	b := x.s.blocking

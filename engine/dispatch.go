@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"fmt"
 	"runtime/debug"
 	"strings"
@@ -425,7 +426,7 @@ func slowArgs(args [][]byte) [][]byte {
 			out = append(out, fmt.Appendf(nil, "%s... (%d more bytes)", a[:128], len(a)-128))
 			continue
 		}
-		out = append(out, append([]byte(nil), a...))
+		out = append(out, bytes.Clone(a))
 	}
 	return out
 }

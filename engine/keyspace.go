@@ -506,7 +506,7 @@ var encodingNames = map[storage.Type]func(*Server, *storage.Meta) string{
 		if m.Enc == encStringRaw {
 			return "raw"
 		}
-		if len(m.Value) <= 20 {
+		if len(m.Value) <= 20 && m.Enc != encStringNoInt {
 			if _, ok := parseLong(m.Value); ok {
 				return "int"
 			}

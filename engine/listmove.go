@@ -44,6 +44,17 @@ func (x *Ctx) moveFrom(src *list, dstKey []byte, from, to bool) {
 			return
 		}
 	}
+	if dst == src && src.length() == 1 {
+		// Rotating a one-element list leaves it as it is. Popping first
+		// would delete the key, and its TTL, before the push made it
+		// anew; Redis pushes before it looks at the emptied source.
+		v := src.end(from)
+		src.touch()
+		x.notify(classList, pushEvent(to), dst.key)
+		src.popped(from)
+		x.w.Bulk(v)
+		return
+	}
 	v := src.pop(from, 1)[0]
 	dst.push(to, v)
 	x.notify(classList, pushEvent(to), dst.key)

@@ -181,9 +181,13 @@ func TestListsDifferential(t *testing.T) {
 		lmove src src right left
 		lrange src 0 -1
 		rpush one x
+		expire one 1000
 		lmove one one left right
 		lrange one 0 -1
+		ttl one
 		rpoplpush one one
+		ttl one
+		object encoding one
 		rpoplpush src dst
 		lrange dst 0 -1
 		rpoplpush nokey dst

@@ -42,6 +42,10 @@ const (
 	// encStringCopied is a value COPY duplicated: encoded like auto, but
 	// never one of Redis's shared small-integer objects (OBJECT REFCOUNT 1).
 	encStringCopied byte = 2
+	// encStringNoInt is INCRBYFLOAT's result, which Redis keeps as a
+	// string object even when it reads as an integer: embstr or raw by
+	// its length, never int, never shared.
+	encStringNoInt byte = 3
 )
 
 // maxLongDoubleChars is Redis's MAX_LONG_DOUBLE_CHARS: no longer string
@@ -249,12 +253,6 @@ func cmdGetEx(x *Ctx) {
 	if !ok {
 		return
 	}
-	var deadline int64
-	if o.hasExpire {
-		if deadline, ok = x.expireDeadline(o.expireArg, o.unitSeconds, o.absolute); !ok {
-			return
-		}
-	}
 	key := x.args[1]
 	m, ok := x.readType(key, storage.TypeString)
 	if !ok {
@@ -263,6 +261,14 @@ func cmdGetEx(x *Ctx) {
 	if m == nil {
 		x.w.Null()
 		return
+	}
+	// The time is checked once the key is known to be a string, as Redis
+	// does: a missing key answers nil whatever the time.
+	var deadline int64
+	if o.hasExpire {
+		if deadline, ok = x.expireDeadline(o.expireArg, o.unitSeconds, o.absolute); !ok {
+			return
+		}
 	}
 	x.w.Bulk(x.stringBytes(m))
 	switch {
@@ -493,13 +499,13 @@ func incrBy(x *Ctx, by int64) {
 
 func cmdIncrByFloat(x *Ctx) {
 	key := x.args[1]
+	m, ok := x.writeType(key, storage.TypeString) // WRONGTYPE first, as in Redis
+	if !ok {
+		return
+	}
 	incr, ok := parseLongDouble(x.args[2])
 	if !ok {
 		x.fail(errNotFloat)
-		return
-	}
-	m, ok := x.writeType(key, storage.TypeString)
-	if !ok {
 		return
 	}
 	cur := newLongDouble()
@@ -523,7 +529,7 @@ func cmdIncrByFloat(x *Ctx) {
 		deadline = m.Expire
 	}
 	v := formatLongDouble(cur)
-	x.put(key, x.newString(v, deadline, encStringAuto))
+	x.put(key, x.newString(v, deadline, encStringNoInt))
 	x.notify(classString, "incrbyfloat", key)
 	x.w.Bulk(v)
 }

@@ -66,6 +66,22 @@ func TestStringsDifferential(t *testing.T) {
 		incrbyfloat fl2 0
 		incrbyfloat f2 5.0e3
 		incrbyfloat f3 -0
+		object encoding f2
+		object refcount f2
+		set fi 2
+		incrbyfloat fi 1
+		object encoding fi
+		copy fi fi2
+		object encoding fi2
+		incr fi
+		object encoding fi
+		rpush flist a
+		incrbyfloat flist abc
+		getex flist ex abc
+		getex nokey ex 0
+		getex nokey ex abc
+		getex fi ex 0
+		getex fi ex abc
 		append a hello
 		append a " world"
 		strlen a

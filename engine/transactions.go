@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"sync"
 	"sync/atomic"
 )
@@ -57,7 +58,7 @@ func (c *Client) endMulti() {
 func (c *Client) queue(cmd *command, args [][]byte) {
 	owned := make([][]byte, len(args))
 	for i, a := range args {
-		owned[i] = append([]byte(nil), a...)
+		owned[i] = bytes.Clone(a) // an empty argument stays empty, not nil (missing)
 	}
 	c.multi.queue = append(c.multi.queue, queuedCommand{cmd, owned})
 	c.multiLen.Store(int32(len(c.multi.queue)))

@@ -26,6 +26,21 @@ func TestTransactionsDifferential(t *testing.T) {
 		get gone
 		discard
 
+		# an empty argument stays empty in the queue (not missing)
+		multi
+		set empty ""
+		append empty2 ""
+		exec
+		get empty
+		getdel empty
+		exists empty
+		strlen empty2
+		sadd srcset a
+		multi
+		sinterstore "" srcset
+		exec
+		smembers ""
+
 		# a command rejected while queueing aborts EXEC
 		multi
 		set a
