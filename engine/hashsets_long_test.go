@@ -24,9 +24,9 @@ func TestHashSetMillion(t *testing.T) {
 	)
 	// A 200 MB memory bound (caches, memtables and the Go heap's limit all
 	// come from it), so that the resident size shows what the commands
-	// themselves hold. Under the default 1 GB bound the hot cache (128 MB
-	// of elements) and the Go heap, collected at 3× its live size, took
-	// 607 MB here: bounded, but by the bound, not by these commands.
+	// themselves hold. Under the default 1 GB bound the hot cache (up to
+	// 128 MB of elements) and the Go heap, collected at 3× its live size,
+	// took 607 MB here: bounded, but by the bound, not by these commands.
 	p := cairntest.StartProcess(t, t.TempDir(), "--cairn-memory-bound", "200mb")
 	c := cairntest.Dial(t, p.Addr)
 	rss := func(what string) int64 {
