@@ -174,6 +174,14 @@ func (x *Ctx) putIn(db int, key []byte, m *storage.Meta) {
 	x.s.stats.dirty.Add(1)
 }
 
+// putAnew stores m as a key made anew, replacing any key of that name:
+// Redis deletes the old key and adds the new one (RENAME, COPY REPLACE,
+// RESTORE REPLACE), so a new-key event goes out either way.
+func (x *Ctx) putAnew(db int, key []byte, m *storage.Meta) {
+	x.must(x.tx().Put(db, key, nil))
+	x.putIn(db, key, m)
+}
+
 // newOID allocates an object id for a new collection.
 func (x *Ctx) newOID() uint64 {
 	id, err := x.tx().NewOID()

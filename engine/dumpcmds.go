@@ -147,7 +147,7 @@ func cmdRestore(x *Ctx) {
 	m, err := rdbLoad(&rdbLoadCtx{tx: x.tx(), flush: noFlush, cfg: x.s.cfg, x: x}, v)
 	x.must(err)
 	m.Expire = ttl
-	x.put(key, m)
+	x.putAnew(x.db, key, m)
 	// Like Redis, IDLETIME applies under an LRU policy, FREQ under LFU.
 	if lfu := x.lfuPolicy(); lfu && o.freq >= 0 {
 		x.must(x.tx().SetAccess(x.db, key, -1, int(o.freq)))

@@ -41,6 +41,8 @@ func (x *Ctx) putHLL(key []byte, old *storage.Meta, h *hll) {
 	var expire int64
 	if old != nil {
 		expire = old.Expire
+	} else {
+		x.notify(classNew, "new", key)
 	}
 	x.must(x.tx().Put(x.db, key, x.newString(h.b, expire, encStringRaw)))
 }

@@ -62,7 +62,7 @@ func cmdDel(x *Ctx) {
 func cmdExists(x *Ctx) {
 	var n int64
 	for _, key := range x.args[1:] {
-		if x.lookup(x.db, key) != nil {
+		if x.read(key) != nil {
 			n++
 		}
 	}
@@ -70,7 +70,7 @@ func cmdExists(x *Ctx) {
 }
 
 func cmdType(x *Ctx) {
-	m := x.lookup(x.db, x.args[1])
+	m := x.read(x.args[1])
 	if m == nil {
 		x.w.Simple("none")
 		return
@@ -222,7 +222,7 @@ func rename(x *Ctx, nx bool) {
 		}
 	}
 	x.put(src, nil)
-	x.put(dst, m)
+	x.putAnew(x.db, dst, m)
 	x.notify(classGeneric, "rename_from", src)
 	x.notify(classGeneric, "rename_to", dst)
 	if nx {
@@ -268,7 +268,7 @@ func cmdCopy(x *Ctx) {
 		x.fail(errSameObject)
 		return
 	}
-	m := x.lookup(x.db, src)
+	m := x.read(src)
 	if m == nil {
 		x.w.Int(0)
 		return
@@ -287,7 +287,7 @@ func cmdCopy(x *Ctx) {
 		n.OID = x.newOID()
 		x.must(x.tx().CopyObject(m.OID, n.OID))
 	}
-	x.putIn(db, dst, &n)
+	x.putAnew(db, dst, &n)
 	x.notifyIn(db, classGeneric, "copy_to", dst)
 	x.w.Int(1)
 }

@@ -25,18 +25,13 @@ func init() {
 // SUNION merges them without remembering what it has seen; SINTER and SDIFF
 // walk one set and look members up in the others.
 
-// setSources reads the input sets; a missing key is nil, an empty set. The
-// STORE forms look their inputs up as writes do (no hit/miss statistics),
-// as Redis does.
-func (x *Ctx) setSources(keys [][]byte, store bool) ([]*storage.Meta, bool) {
+// setSources reads the input sets; a missing key is nil, an empty set.
+// The STORE forms read them as the others do (hit/miss statistics and
+// keymiss events), as Redis 7.0 does.
+func (x *Ctx) setSources(keys [][]byte) ([]*storage.Meta, bool) {
 	sets := make([]*storage.Meta, len(keys))
 	for i, key := range keys {
-		var m *storage.Meta
-		if store {
-			m = x.lookup(x.db, key)
-		} else {
-			m = x.read(key)
-		}
+		m := x.read(key)
 		if m != nil && m.Type != storage.TypeSet {
 			x.fail(errWrongType)
 			return nil, false
@@ -83,7 +78,7 @@ func cmdSInterCard(x *Ctx) {
 // limit 0 = none). It walks the smallest set and looks its members up in
 // the others.
 func setInter(x *Ctx, keys [][]byte, dst []byte, cardOnly bool, limit int64) {
-	sets, ok := x.setSources(keys, dst != nil)
+	sets, ok := x.setSources(keys)
 	if !ok {
 		return
 	}
@@ -127,7 +122,7 @@ func setInter(x *Ctx, keys [][]byte, dst []byte, cardOnly bool, limit int64) {
 
 // setUnion is SUNION and SUNIONSTORE (dst set).
 func setUnion(x *Ctx, keys [][]byte, dst []byte) {
-	sets, ok := x.setSources(keys, dst != nil)
+	sets, ok := x.setSources(keys)
 	if !ok {
 		return
 	}
@@ -196,7 +191,7 @@ func (h *iterHeap) Pop() any {
 // setDiff is SDIFF and SDIFFSTORE (dst set): the members of the first set
 // in none of the others.
 func setDiff(x *Ctx, keys [][]byte, dst []byte) {
-	sets, ok := x.setSources(keys, dst != nil)
+	sets, ok := x.setSources(keys)
 	if !ok {
 		return
 	}

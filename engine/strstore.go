@@ -62,6 +62,9 @@ func (x *Ctx) editString(key []byte, m *storage.Meta, off int64, p []byte) *stor
 	}
 	n.Enc = encStringRaw
 	x.must(x.tx().WriteStringAt(n, off, p))
+	if m == nil {
+		x.notify(classNew, "new", key)
+	}
 	x.must(x.tx().Put(x.db, key, n))
 	return n
 }

@@ -118,7 +118,7 @@ func zsetOp(x *Ctx, op zsetOpKind, store bool) {
 		x.fail(errSyntax)
 		return
 	}
-	srcs, ok := x.zsetSources(x.args[numkeysAt+1:numkeysAt+1+int(numkeys)], store)
+	srcs, ok := x.zsetSources(x.args[numkeysAt+1 : numkeysAt+1+int(numkeys)])
 	if !ok {
 		return
 	}
@@ -151,16 +151,12 @@ func zsetOp(x *Ctx, op zsetOpKind, store bool) {
 }
 
 // zsetSources reads the input keys: sorted sets, plain sets or missing
-// keys; any other type is WRONGTYPE.
-func (x *Ctx) zsetSources(keys [][]byte, forWrite bool) ([]*zsource, bool) {
+// keys; any other type is WRONGTYPE. The STORE forms read them as the
+// others do (hit/miss statistics, keymiss events), as Redis 7.0 does.
+func (x *Ctx) zsetSources(keys [][]byte) ([]*zsource, bool) {
 	srcs := make([]*zsource, len(keys))
 	for i, key := range keys {
-		var m *storage.Meta
-		if forWrite {
-			m = x.lookup(x.db, key)
-		} else {
-			m = x.read(key)
-		}
+		m := x.read(key)
 		s := &zsource{weight: 1}
 		switch {
 		case m == nil:
