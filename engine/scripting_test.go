@@ -211,6 +211,19 @@ func TestScriptErrorsDifferential(t *testing.T) {
 		eval_ro "return redis.call('publish', 'c', 'm')" 0
 		eval_ro "return redis.call('get', 'a')" 0
 		eval_ro "return redis.call('select', 1)" 0
+		# Lua 5.1's unpack limit (a script cannot hang the server on it),
+		# C Lua's math.huge and ASCII-only case mapping, argument errors
+		# raised under pcall (no name, no position)
+		eval "return unpack({}, 1, 1e8)" 0
+		eval "return select('#', unpack({}, 1, 7997))" 0
+		eval "return select('#', unpack({}, 1, 7998))" 0
+		eval "return {unpack({1, 2, 3}, 2)}" 0
+		eval "return {pcall(unpack, 1)}" 0
+		eval "return {tostring(math.huge), tostring(-math.huge)}" 0
+		eval "return {string.upper('\195\169a'), string.len(string.lower('\255')), string.lower('AbC')}" 0
+		eval "return {pcall(bit.band, 'x')}" 0
+		eval "return {pcall(struct.pack, 'i', 'x')}" 0
+		eval "return bit.band('x')" 0
 	`)
 }
 

@@ -1,6 +1,7 @@
 package lualib
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -10,15 +11,23 @@ import (
 // Argument checks with C Lua's error texts ("bad argument #1 to 'tobit'
 // (number expected, got no value)"), which Redis scripts see.
 
-// argError raises C Lua's luaL_argerror message for argument n.
+// argError raises C Lua's luaL_argerror message for argument n. Called
+// by another Go function (pcall), the function has no name ('?') and the
+// message no position, as luaL_where finds no Lua line there.
 func argError(L *lua.LState, n int, msg string) {
 	name := "?"
 	if dbg, ok := L.GetStack(0); ok {
-		if _, err := L.GetInfo("n", dbg, lua.LNil); err == nil && dbg.Name != "" && dbg.Name[0] != '<' {
+		if _, err := L.GetInfo("n", dbg, lua.LNil); err == nil && dbg.Name != "" && dbg.Name[0] != '<' && dbg.Name[0] != '(' {
 			name = dbg.Name
 		}
 	}
-	L.RaiseError("bad argument #%d to '%s' (%s)", n, name, msg)
+	text := fmt.Sprintf("bad argument #%d to '%s' (%s)", n, name, msg)
+	if dbg, ok := L.GetStack(1); ok {
+		if _, err := L.GetInfo("S", dbg, lua.LNil); err == nil && dbg.What == "G" {
+			L.Error(lua.LString(text), 0)
+		}
+	}
+	L.RaiseError("%s", text)
 }
 
 // typeName is luaL_typename: "no value" past the last argument.

@@ -8,6 +8,7 @@ package lualib
 
 import (
 	"fmt"
+	"math"
 	"runtime/metrics"
 	"strconv"
 	"strings"
@@ -177,9 +178,10 @@ func (sb *Sandbox) guardFirst(fn lua.LValue) *lua.LFunction {
 // sandbox needs.
 func (sb *Sandbox) openBase(base *lua.LTable) {
 	L := sb.L
-	for _, name := range []string{"assert", "ipairs", "rawequal", "select", "type", "unpack", "xpcall"} {
+	for _, name := range []string{"assert", "ipairs", "rawequal", "select", "type", "xpcall"} {
 		sb.SetGlobal(name, base.RawGetString(name))
 	}
+	sb.SetGlobal("unpack", L.NewFunction(luaUnpack))
 	sb.SetGlobal("_VERSION", lua.LString("Lua 5.1"))
 	sb.SetGlobal("_G", sb.Env)
 	sb.SetGlobal("error", L.NewFunction(luaError))
@@ -306,6 +308,36 @@ func luaToNumber(L *lua.LState) int {
 
 // luaError is Lua 5.1's error: a string or number message gets the
 // position of the code level levels up, unless that is a Go function.
+// luaMaxStack is Lua 5.1's LUAI_MAXCSTACK: a C function (unpack) may
+// not grow the stack past it.
+const luaMaxStack = 8000
+
+// luaUnpack is Lua 5.1's unpack, with its limit: more than luaMaxStack
+// results is an error. Without it a script asking for a hundred million
+// values fills a stack in one call that SCRIPT KILL cannot interrupt.
+func luaUnpack(L *lua.LState) int {
+	if _, ok := L.Get(1).(*lua.LTable); !ok {
+		typeError(L, 1, "table")
+	}
+	t := L.Get(1).(*lua.LTable)
+	i := optInt(L, 2, 1)
+	e := optInt(L, 3, t.Len())
+	if i > e {
+		return 0
+	}
+	n := int64(e) - int64(i) + 1
+	if n <= 0 || n+int64(L.GetTop()) > luaMaxStack {
+		L.RaiseError("too many results to unpack")
+	}
+	for k := i; ; k++ {
+		L.Push(t.RawGetInt(k))
+		if k == e {
+			break
+		}
+	}
+	return int(n)
+}
+
 func luaError(L *lua.LState) int {
 	msg := L.Get(1)
 	level := optInt(L, 2, 1)
@@ -372,6 +404,8 @@ func (sb *Sandbox) openLibraries(base *lua.LTable, rnd *Rand48) {
 	str := base.RawGetString("string").(*lua.LTable)
 	str.RawSetString("format", L.NewFunction(strFormat))
 	str.RawSetString("rep", L.NewFunction(strRep))
+	str.RawSetString("upper", L.NewFunction(func(L *lua.LState) int { return strCase(L, 'a', 'z', 'A'-'a') }))
+	str.RawSetString("lower", L.NewFunction(func(L *lua.LState) int { return strCase(L, 'A', 'Z', 'a'-'A') }))
 	str.RawSetString("__index", lua.LNil)
 	strProxy := sb.ReadOnly(str)
 	strMeta := L.NewTable()
@@ -386,6 +420,7 @@ func (sb *Sandbox) openLibraries(base *lua.LTable, rnd *Rand48) {
 	openTableCompat(L, tab)
 
 	mathLib := base.RawGetString("math").(*lua.LTable)
+	mathLib.RawSetString("huge", lua.LNumber(math.Inf(1))) // gopher-lua's is the largest finite number
 	openRandom(L, mathLib, rnd)
 
 	sb.SetGlobal("string", strProxy)
@@ -400,6 +435,19 @@ func (sb *Sandbox) openLibraries(base *lua.LTable, rnd *Rand48) {
 	} {
 		sb.SetGlobal(name, sb.ReadOnly(lib))
 	}
+}
+
+// strCase is string.upper or string.lower as C Lua's are in the C locale:
+// only ASCII letters change, other bytes (UTF-8 or not) stay as they are.
+func strCase(L *lua.LState, from, to byte, shift int) int {
+	b := []byte(checkString(L, 1))
+	for i, c := range b {
+		if c >= from && c <= to {
+			b[i] = byte(int(c) + shift)
+		}
+	}
+	L.Push(lua.LString(b))
+	return 1
 }
 
 // openTableCompat adds Lua 5.1's deprecated table functions that Redis
