@@ -1316,17 +1316,14 @@ func (g *srGen) val() string {
 		return srQuote(g.pick("a", "b", "c", "1", "2", "10", "-5", "3.5", "1e2", "x y", "", "0", "9223372036854775807",
 			"abc\r\n", "f1", "f2", "m", "inf", "-inf", "nan", "1.0", "hello"))
 	case x < 30:
-		// Cairn differs: a number argument that is inf or NaN reaches the
-		// command as "+Inf", "-Inf" or "NaN" (Redis: "inf", "-inf", "-nan"
-		// or "nan", from C's %.17g), so they are left out.
-		return g.pick("1", "-2", "0.1", "1.5", "1e20", "2^53", "-(#'')", "3", "100", "1/3", "2^63", "1e308", "-2^63")
+		return g.pick("1", "-2", "0.1", "1.5", "1e20", "2^53", "-(#'')", "3", "100", "1/3", "2^63", "1e308", "-2^63",
+			"1/0", "-1/0", "0/0", "-(0/0)")
 	case x < 35:
 		if g.nargs > 0 {
 			return fmt.Sprintf("ARGV[%d]", 1+g.r.IntN(g.nargs))
 		}
 		return "'a'"
 	case x < 38:
-		// Not the number variables: they may hold inf or NaN (see above).
 		if v, ok := g.varOf('s'); ok {
 			return v
 		}

@@ -224,6 +224,8 @@ func TestScriptErrorsDifferential(t *testing.T) {
 		eval "return {pcall(bit.band, 'x')}" 0
 		eval "return {pcall(struct.pack, 'i', 'x')}" 0
 		eval "return bit.band('x')" 0
+		# numbers passed to commands: C's %.17g, glibc's inf and nan
+		eval "return {redis.call('echo', 1/0), redis.call('echo', -1/0), redis.call('echo', 0/0), redis.call('echo', -(0/0)), redis.call('echo', 0.1)}" 0
 	`)
 }
 

@@ -137,7 +137,7 @@ func (vm *luaVM) call(L *lua.LState, raiseErrors bool) int {
 		case lua.LString:
 			args[i] = []byte(v)
 		case lua.LNumber:
-			args[i] = fmt.Appendf(nil, "%.17g", float64(v))
+			args[i] = []byte(lualib.FormatArgNumber(float64(v)))
 		default:
 			return fail("Lua redis lib command arguments must be strings or integers")
 		}

@@ -26,6 +26,15 @@ func FormatNumber(f float64) string {
 	return strconv.FormatFloat(f, 'g', 14, 64)
 }
 
+// FormatArgNumber formats a number a script passes to a command as Redis
+// does: C's "%.17g", with glibc's spellings of infinities and NaNs.
+func FormatArgNumber(f float64) string {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return FormatNumber(f)
+	}
+	return fmt.Sprintf("%.17g", f)
+}
+
 // luaToString is tostring with C Lua's number format.
 func luaToString(L *lua.LState) int {
 	v := L.CheckAny(1)
