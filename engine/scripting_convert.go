@@ -143,13 +143,17 @@ func luaToReply(w *resp.Writer, v lua.LValue, scriptResp, depth int) {
 // oneLine replaces CR and LF, which a status or error line cannot hold.
 var oneLine = strings.NewReplacer("\r", " ", "\n", " ")
 
+// cText is s as C reads it (cString): Redis passes a script's error and
+// status texts on as C strings.
+func cText(s string) string { return string(cString([]byte(s))) }
+
 func tableToReply(w *resp.Writer, t *lua.LTable, scriptResp, depth int) {
 	if s, ok := t.RawGetString("err").(lua.LString); ok {
-		w.Error(oneLine.Replace(strings.TrimRight(string(s), "\r\n")))
+		w.Error(oneLine.Replace(strings.TrimRight(cText(string(s)), "\r\n")))
 		return
 	}
 	if s, ok := t.RawGetString("ok").(lua.LString); ok {
-		w.Simple(oneLine.Replace(string(s)))
+		w.Simple(oneLine.Replace(cText(string(s))))
 		return
 	}
 	if f, ok := t.RawGetString("double").(lua.LNumber); ok {
@@ -164,7 +168,8 @@ func tableToReply(w *resp.Writer, t *lua.LTable, scriptResp, depth int) {
 		format, okf := vt.RawGetString("format").(lua.LString)
 		text, oks := vt.RawGetString("string").(lua.LString)
 		if okf && oks {
-			w.Verbatim((string(format) + "\x00\x00\x00")[:3], string(text))
+			// Three bytes of the format, as a C string, padded with spaces.
+			w.Verbatim((cText(string(format)) + "   ")[:3], string(text))
 			return
 		}
 	}

@@ -107,6 +107,7 @@ func (r *scriptRun) errorText(err error) string {
 		} else {
 			msg = "ERR " + luaString(ae.Object)
 		}
+		msg = cText(msg)
 	}
 	if r.errSource == "" {
 		// The handler could not run (a stack overflow): the message still

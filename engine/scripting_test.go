@@ -79,6 +79,14 @@ func TestScriptRESP3RepliesDifferential(t *testing.T) {
 		eval "redis.setresp(3) return {set = {a = true}}" 0
 		eval "redis.setresp(3) return {verbatim_string = {format = 'txt', string = 'hi'}}" 0
 		eval "redis.setresp(3) return {verbatim_string = {format = 'markdown', string = 'hi'}}" 0
+		eval "redis.setresp(3) return {verbatim_string = {format = 'x', string = 'hi'}}" 0
+		eval "redis.setresp(3) return {verbatim_string = {format = '', string = 'hi'}}" 0
+		eval "redis.setresp(3) return {double = 0/0}" 0
+		eval "redis.setresp(3) return {double = -(0/0)}" 0
+		eval "return {err = 'ERR a\0b'}" 0
+		eval "return {ok = 'a\0b'}" 0
+		eval "return redis.status_reply('x\0y')" 0
+		eval "error('a\0b')" 0
 		eval "return {map = {}}" 0
 		eval "return {set = {}}" 0
 		eval "return {true, false}" 0

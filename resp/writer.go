@@ -197,6 +197,8 @@ func AppendDouble(dst []byte, f float64) []byte {
 		return append(dst, "inf"...)
 	case math.IsInf(f, -1):
 		return append(dst, "-inf"...)
+	case math.IsNaN(f) && math.Signbit(f):
+		return append(dst, "-nan"...) // C's printf, as Redis writes a script's 0/0
 	case math.IsNaN(f):
 		return append(dst, "nan"...)
 	}
