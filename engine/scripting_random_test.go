@@ -807,13 +807,13 @@ func (g *srGen) str(depth int) string {
 		return "string." + g.pick("upper", "lower") + "(" + srQuote(g.pick("abc", "MiXeD 12", "", "x\r\n", "\xc3\xa9t\xc3\xa9", "\xff\x80z")) + ")"
 	case x < 39:
 		if g.chance(2) {
-			// Cairn differs: table.concat({5}) is the number 5 itself
-			// (type number, an integer reply), not the string "5"; and
-			// numbers are joined in the format of .. (see above). Strings
-			// only.
 			var parts []string
 			for range g.r.IntN(4) {
-				parts = append(parts, g.str(depth+1))
+				if g.chance(3) {
+					parts = append(parts, g.num(depth+1))
+				} else {
+					parts = append(parts, g.str(depth+1))
+				}
 			}
 			return "table.concat({" + strings.Join(parts, ", ") + "}" + g.pick("", ", ','", ", ''") + ")"
 		}
@@ -1220,8 +1220,7 @@ func (g *srGen) errValue() (string, string) {
 //	math.max()       bad argument #1 to 'max' (number expected, got no value) / wrong number of arguments
 //	('%d'):format({})  bad argument #1 to 'format' ... / bad argument #2 to 'format' ...
 //
-// and these do not fail at all in Cairn: string.char(256) (Redis: bad
-// argument #1 to 'char' (invalid value)), setmetatable(1, {}) (Redis: bad
+// and this does not fail at all in Cairn: setmetatable(1, {}) (Redis: bad
 // argument #1 to 'setmetatable' (table expected, got number)).
 func (g *srGen) vmError() string {
 	body := g.pick("return 'a' < 1", "return 1 < {}", "return string.rep()", "return redis.call(nil)",
@@ -1232,7 +1231,8 @@ func (g *srGen) vmError() string {
 		"return cjson.decode('[1,')", "return cjson.decode(nil)", "return struct.unpack('i4', 'ab')",
 		"return redis.pcall()", "return redis.status_reply()", "return redis.error_reply()",
 		"return cjson.decode('{\"a\":}')", "return struct.unpack('>I2', '')", "return struct.pack('c', 'a')",
-		"return unpack({}, 1, 1e8)", "return select('#', unpack({}, 1, 7998))", "return unpack(1)")
+		"return unpack({}, 1, 1e8)", "return select('#', unpack({}, 1, 7998))", "return unpack(1)",
+		"return string.char(256)", "return table.concat({1, {}})", "return table.concat()")
 	return "(function() local ok, e = pcall(function() " + body + " end) return {tostring(ok), e} end)()"
 }
 

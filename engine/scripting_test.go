@@ -232,6 +232,13 @@ func TestScriptErrorsDifferential(t *testing.T) {
 		eval "return {pcall(bit.band, 'x')}" 0
 		eval "return {pcall(struct.pack, 'i', 'x')}" 0
 		eval "return bit.band('x')" 0
+		# table.concat makes strings, numbers as Lua formats them;
+		# string.char takes bytes only
+		eval "return {type(table.concat({5})), table.concat({1, 'a', 2.5, 2^53}, '-'), table.concat({1, 2, 3}, ',', 2)}" 0
+		eval "return table.concat({1, {}, 3})" 0
+		eval "return {pcall(table.concat, {1, true})}" 0
+		eval "return {pcall(string.char, 256)}" 0
+		eval "return string.char(104, 105)" 0
 		# numbers passed to commands: C's %.17g, glibc's inf and nan
 		eval "return {redis.call('echo', 1/0), redis.call('echo', -1/0), redis.call('echo', 0/0), redis.call('echo', -(0/0)), redis.call('echo', 0.1)}" 0
 	`)

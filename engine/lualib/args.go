@@ -21,7 +21,12 @@ func argError(L *lua.LState, n int, msg string) {
 			name = dbg.Name
 		}
 	}
-	text := fmt.Sprintf("bad argument #%d to '%s' (%s)", n, name, msg)
+	raise(L, fmt.Sprintf("bad argument #%d to '%s' (%s)", n, name, msg))
+}
+
+// raise is luaL_error for a Go function: the message gets the position of
+// the Lua code that called it, none when another Go function (pcall) did.
+func raise(L *lua.LState, text string) {
 	if dbg, ok := L.GetStack(1); ok {
 		if _, err := L.GetInfo("S", dbg, lua.LNil); err == nil && dbg.What == "G" {
 			L.Error(lua.LString(text), 0)

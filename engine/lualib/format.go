@@ -317,3 +317,52 @@ func strRep(L *lua.LState) int {
 	L.Push(lua.LString(strings.Repeat(s, n)))
 	return 1
 }
+
+// strChar is string.char with Lua 5.1's check: every code must be a byte.
+func strChar(L *lua.LState) int {
+	n := L.GetTop()
+	b := make([]byte, n)
+	for i := 1; i <= n; i++ {
+		c := checkInt(L, i)
+		if c < 0 || c > 255 {
+			argError(L, i, "invalid value")
+		}
+		b[i-1] = byte(c)
+	}
+	L.Push(lua.LString(b))
+	return 1
+}
+
+// tabConcat is table.concat as Lua 5.1 has it: the result is always a
+// string, numbers in it formatted as Lua formats them ("%.14g").
+func tabConcat(L *lua.LState) int {
+	t, ok := L.Get(1).(*lua.LTable)
+	if !ok {
+		typeError(L, 1, "table")
+	}
+	sep := optString(L, 2, "")
+	i := optInt(L, 3, 1)
+	j := optInt(L, 4, t.Len())
+	var b strings.Builder
+	for k := i; k <= j; k++ {
+		switch v := t.RawGetInt(k).(type) {
+		case lua.LString:
+			b.WriteString(string(v))
+		case lua.LNumber:
+			b.WriteString(FormatNumber(float64(v)))
+		default:
+			raise(L, fmt.Sprintf("invalid value (%s) at index %d in table for 'concat'", v.Type(), k))
+		}
+		if int64(b.Len()) > maxString {
+			L.RaiseError("not enough memory")
+		}
+		if k < j {
+			b.WriteString(sep)
+		}
+		if k == j { // k++ would overflow at the largest int
+			break
+		}
+	}
+	L.Push(lua.LString(b.String()))
+	return 1
+}

@@ -404,6 +404,7 @@ func (sb *Sandbox) openLibraries(base *lua.LTable, rnd *Rand48) {
 	str := base.RawGetString("string").(*lua.LTable)
 	str.RawSetString("format", L.NewFunction(strFormat))
 	str.RawSetString("rep", L.NewFunction(strRep))
+	str.RawSetString("char", L.NewFunction(strChar))
 	str.RawSetString("upper", L.NewFunction(func(L *lua.LState) int { return strCase(L, 'a', 'z', 'A'-'a') }))
 	str.RawSetString("lower", L.NewFunction(func(L *lua.LState) int { return strCase(L, 'A', 'Z', 'a'-'A') }))
 	str.RawSetString("__index", lua.LNil)
@@ -414,6 +415,7 @@ func (sb *Sandbox) openLibraries(base *lua.LTable, rnd *Rand48) {
 	sb.strMeta = sb.ReadOnly(strMeta)
 
 	tab := base.RawGetString("table").(*lua.LTable)
+	tab.RawSetString("concat", L.NewFunction(tabConcat))
 	for _, name := range []string{"insert", "remove", "sort"} {
 		tab.RawSetString(name, sb.guardFirst(tab.RawGetString(name)))
 	}
