@@ -306,8 +306,6 @@ func luaToNumber(L *lua.LState) int {
 	return 1
 }
 
-// luaError is Lua 5.1's error: a string or number message gets the
-// position of the code level levels up, unless that is a Go function.
 // luaMaxStack is Lua 5.1's LUAI_MAXCSTACK: a C function (unpack) may
 // not grow the stack past it.
 const luaMaxStack = 8000
@@ -316,10 +314,10 @@ const luaMaxStack = 8000
 // results is an error. Without it a script asking for a hundred million
 // values fills a stack in one call that SCRIPT KILL cannot interrupt.
 func luaUnpack(L *lua.LState) int {
-	if _, ok := L.Get(1).(*lua.LTable); !ok {
+	t, ok := L.Get(1).(*lua.LTable)
+	if !ok {
 		typeError(L, 1, "table")
 	}
-	t := L.Get(1).(*lua.LTable)
 	i := optInt(L, 2, 1)
 	e := optInt(L, 3, t.Len())
 	if i > e {
@@ -327,7 +325,7 @@ func luaUnpack(L *lua.LState) int {
 	}
 	n := int64(e) - int64(i) + 1
 	if n <= 0 || n+int64(L.GetTop()) > luaMaxStack {
-		L.RaiseError("too many results to unpack")
+		raise(L, "too many results to unpack")
 	}
 	for k := i; ; k++ {
 		L.Push(t.RawGetInt(k))
@@ -338,6 +336,8 @@ func luaUnpack(L *lua.LState) int {
 	return int(n)
 }
 
+// luaError is Lua 5.1's error: a string or number message gets the
+// position of the code level levels up, unless that is a Go function.
 func luaError(L *lua.LState) int {
 	msg := L.Get(1)
 	level := optInt(L, 2, 1)
