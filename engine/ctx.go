@@ -127,14 +127,48 @@ func (x *Ctx) expire(db int, key []byte) {
 }
 
 // read looks a key up for reading, counting keyspace hits and misses.
-func (x *Ctx) read(key []byte) *storage.Meta {
-	m := x.lookup(x.db, key)
+func (x *Ctx) read(key []byte) *storage.Meta { return x.counted(key, x.lookup(x.db, key)) }
+
+// peek is read without counting an access, for the commands Redis runs
+// with LOOKUP_NOTOUCH (TYPE, EXISTS, TTL...): OBJECT IDLETIME goes on
+// growing.
+func (x *Ctx) peek(key []byte) *storage.Meta { return x.counted(key, x.peekIn(x.db, key)) }
+
+// peekIn is lookup without counting an access. A key past its deadline
+// is expired, as lookup expires it.
+func (x *Ctx) peekIn(db int, key []byte) *storage.Meta {
+	m, err := x.tx().Peek(db, key)
+	x.must(err)
+	if m != nil && m.Expire != 0 && m.Expire <= x.now {
+		return x.lookup(db, key)
+	}
+	return m
+}
+
+// counted records a read's hit or miss (statistics, keymiss event).
+func (x *Ctx) counted(key []byte, m *storage.Meta) *storage.Meta {
+	x.countLookup(m)
+	if m == nil {
+		x.notify(classKeyMiss, "keymiss", key)
+	}
+	return m
+}
+
+// countLookup counts a keyspace hit or miss.
+func (x *Ctx) countLookup(m *storage.Meta) {
 	if m == nil {
 		x.s.stats.keyspaceMisses.Add(1)
-		x.notify(classKeyMiss, "keymiss", key)
 	} else {
 		x.s.stats.keyspaceHits.Add(1)
 	}
+}
+
+// objectLookup is OBJECT's lookup, as Redis's (LOOKUP_NOTOUCH |
+// LOOKUP_NONOTIFY): counted in the statistics, but no access and no
+// keymiss event.
+func (x *Ctx) objectLookup(key []byte) *storage.Meta {
+	m := x.peekIn(x.db, key)
+	x.countLookup(m)
 	return m
 }
 

@@ -15,7 +15,7 @@ func init() {
 		cmdDef{name: "del", run: cmdDel},
 		cmdDef{name: "unlink", run: cmdDel},
 		cmdDef{name: "exists", run: cmdExists},
-		cmdDef{name: "touch", run: cmdExists},
+		cmdDef{name: "touch", run: cmdTouch},
 		cmdDef{name: "type", run: cmdType},
 		cmdDef{name: "keys", run: cmdKeys, lock: lockDB},
 		cmdDef{name: "scan", run: cmdScan, lock: lockDB},
@@ -62,6 +62,17 @@ func cmdDel(x *Ctx) {
 func cmdExists(x *Ctx) {
 	var n int64
 	for _, key := range x.args[1:] {
+		if x.peek(key) != nil {
+			n++
+		}
+	}
+	x.w.Int(n)
+}
+
+// cmdTouch is EXISTS that counts as an access, as TOUCH is meant to.
+func cmdTouch(x *Ctx) {
+	var n int64
+	for _, key := range x.args[1:] {
 		if x.read(key) != nil {
 			n++
 		}
@@ -70,7 +81,7 @@ func cmdExists(x *Ctx) {
 }
 
 func cmdType(x *Ctx) {
-	m := x.read(x.args[1])
+	m := x.peek(x.args[1])
 	if m == nil {
 		x.w.Simple("none")
 		return
@@ -448,7 +459,7 @@ func expireGeneric(x *Ctx, base int64, seconds bool) {
 }
 
 func ttlGeneric(x *Ctx, ms, absolute bool) {
-	m := x.read(x.args[1])
+	m := x.peek(x.args[1])
 	if m == nil {
 		x.w.Int(-2)
 		return
@@ -483,7 +494,7 @@ func cmdPersist(x *Ctx) {
 }
 
 func cmdObjectEncoding(x *Ctx) {
-	m := x.lookup(x.db, x.args[2])
+	m := x.objectLookup(x.args[2])
 	if m == nil {
 		x.w.Null()
 		return
@@ -526,8 +537,8 @@ func (x *Ctx) lfuPolicy() bool {
 }
 
 func cmdObjectFreq(x *Ctx) {
-	freq := x.s.store.AccessFreq(x.db, x.args[2]) // before the lookup counts as an access
-	m := x.lookup(x.db, x.args[2])
+	freq := x.s.store.AccessFreq(x.db, x.args[2])
+	m := x.objectLookup(x.args[2])
 	if m == nil {
 		x.w.Null()
 		return
@@ -540,8 +551,8 @@ func cmdObjectFreq(x *Ctx) {
 }
 
 func cmdObjectIdletime(x *Ctx) {
-	idle := x.s.store.IdleSeconds(x.db, x.args[2]) // before the lookup counts as an access
-	m := x.lookup(x.db, x.args[2])
+	idle := x.s.store.IdleSeconds(x.db, x.args[2])
+	m := x.objectLookup(x.args[2])
 	if m == nil {
 		x.w.Null()
 		return
@@ -554,7 +565,7 @@ func cmdObjectIdletime(x *Ctx) {
 }
 
 func cmdObjectRefcount(x *Ctx) {
-	m := x.lookup(x.db, x.args[2])
+	m := x.objectLookup(x.args[2])
 	if m == nil {
 		x.w.Null()
 		return

@@ -138,6 +138,22 @@ func (c *cache) find(hash uint32, k []byte) (*cacheShard, *cacheEntry) {
 	return s, s.m[string(k)]
 }
 
+// peek is get without the access: no LRU stamp, no LFU count, nothing in
+// the access table (Redis's LOOKUP_NOTOUCH).
+func (c *cache) peek(hash uint32, k []byte) (*Meta, bool) {
+	s, e := c.find(hash, k)
+	if s == nil {
+		return nil, false
+	}
+	s.mu.Unlock()
+	if e != nil {
+		c.hits.Add(1)
+		return e.meta, true
+	}
+	c.misses.Add(1)
+	return nil, false
+}
+
 // has reports whether k is cached, without counting a lookup.
 func (c *cache) has(hash uint32, k []byte) bool {
 	s := c.shard(hash)

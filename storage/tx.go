@@ -239,6 +239,26 @@ func (tx *Tx) Meta(db int, key []byte) (*Meta, error) {
 	return e.cur, nil
 }
 
+// Peek is Meta without counting an access (Redis's LOOKUP_NOTOUCH, for
+// TYPE, EXISTS, TTL and OBJECT): a key the Tx has not loaded is read
+// without being loaded, so a later command of the Tx that does load it
+// counts its access.
+func (tx *Tx) Peek(db int, key []byte) (*Meta, error) {
+	phys := tx.s.Phys(db)
+	mkey := metaKey(nil, phys, key)
+	hash, _ := splitMetaKey(mkey)
+	if e := tx.find(hash, mkey); e != nil {
+		return e.cur, nil
+	}
+	if m, ok := tx.s.cache.peek(hash, mkey); ok || tx.s.filter.absent(phys, mkey) {
+		return m, nil
+	}
+	if err := tx.settle(); err != nil {
+		return nil, err
+	}
+	return tx.s.readMeta(mkey)
+}
+
 // Put stages the key's new meta record; nil deletes the key. Objects the
 // key stops referring to are deleted at Commit unless another key took them
 // over (RENAME, MOVE).
