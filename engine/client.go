@@ -20,6 +20,9 @@ type Conn interface {
 	// WatchClose reads ahead while the client is blocked in a command, so a
 	// disconnect is noticed; stop ends the read-ahead.
 	WatchClose() (closed <-chan struct{}, stop func())
+	// ReadCommand reads the client's next command while one of its own
+	// runs: the Lua debugger's commands (SCRIPT DEBUG).
+	ReadCommand() ([][]byte, error)
 }
 
 // Client is one connection's session: selected database, protocol,
@@ -45,6 +48,7 @@ type Client struct {
 	created       time.Time
 	lastActive    atomic.Int64 // unix ms of the last command
 	closeAfter    bool         // QUIT, protocol errors: close once replies are out
+	debugScripts  ldbMode      // SCRIPT DEBUG: how the next EVAL runs
 	killed        atomic.Bool
 
 	multi      *multiState

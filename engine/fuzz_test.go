@@ -13,8 +13,8 @@ import (
 
 // notFuzzed are commands the command fuzzer leaves out: they stop or
 // pause the server, block, change its configuration or files, silence
-// replies, or run scripts (which may loop until SCRIPT KILL; SCRIPT DEBUG
-// is panic_test.go's deliberately broken command).
+// replies, or run scripts (which may loop until SCRIPT KILL, or wait for a
+// debugger's commands after SCRIPT DEBUG).
 var notFuzzed = map[string]bool{
 	"shutdown": true, "debug": true, "monitor": true, "client|pause": true, "client|reply": true,
 	"client|kill": true, "config|set": true, "config|rewrite": true, "save": true, "bgsave": true,

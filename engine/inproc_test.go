@@ -40,6 +40,7 @@ func (f *fakeConn) LocalAddr() string  { return "127.0.0.1:6379" }
 func (f *fakeConn) FD() int            { return -1 }
 
 func (f *fakeConn) WatchClose() (<-chan struct{}, func()) { return make(chan struct{}), func() {} }
+func (f *fakeConn) ReadCommand() ([][]byte, error)        { return nil, io.EOF }
 
 // take returns and forgets what was written so far.
 func (f *fakeConn) take() string {

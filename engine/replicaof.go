@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"strconv"
 	"strings"
@@ -243,6 +244,7 @@ func (m masterConn) RemoteAddr() string                    { return m.addr }
 func (m masterConn) LocalAddr() string                     { return "" }
 func (m masterConn) FD() int                               { return -1 }
 func (m masterConn) WatchClose() (<-chan struct{}, func()) { return nil, func() {} }
+func (m masterConn) ReadCommand() ([][]byte, error)        { return nil, io.EOF }
 
 // readOnlyRefusal is Redis's answer to a write sent to a read-only
 // replica by anyone but its master: write commands, EXEC of a transaction

@@ -32,6 +32,7 @@ func init() {
 		cmdDef{name: "script|flush", run: cmdScriptFlush, lock: lockAll},
 		cmdDef{name: "script|kill", run: func(x *Ctx) { x.s.scripts.kill(x, true) }},
 		cmdDef{name: "script|help", run: func(x *Ctx) { x.helpReply("script") }},
+		cmdDef{name: "script|debug", run: cmdScriptDebug},
 	)
 }
 
@@ -189,6 +190,16 @@ func cmdEval(x *Ctx, bySHA, readOnly bool) {
 	// As in Redis, the script is shown to MONITOR before the commands it
 	// runs (EVAL is skip_monitor, so the dispatcher does not show it).
 	x.s.showMonitors(x, x.c.monitorSource())
+	if x.c.debugScripts != ldbOff {
+		if !bySHA {
+			debugEval(x, readOnly)
+		} else if len(x.args[1]) != 40 {
+			x.fail("NOSCRIPT No matching script. Please use EVAL.")
+		} else {
+			x.fail("ERR Please use EVAL instead of EVALSHA for debugging")
+		}
+		return
+	}
 	numKeys, ok := parseNumKeys(x, errNotInt)
 	if !ok {
 		return

@@ -31,6 +31,11 @@ func (e *scriptEngine) begin(r *scriptRun) {
 	r.done = make(chan struct{})
 	threshold := time.Duration(e.s.cfg.Int("busy-reply-threshold")) * time.Millisecond
 	e.running.Store(r)
+	if r.ldb != nil {
+		// A session waits for its user: other clients wait for it, as
+		// for Redis's, rather than being told BUSY.
+		return
+	}
 	r.timer = time.AfterFunc(threshold, func() {
 		kill := "FUNCTION KILL"
 		if r.isEval {
@@ -44,7 +49,9 @@ func (e *scriptEngine) begin(r *scriptRun) {
 
 // end withdraws r, letting the commands waiting at the door in.
 func (e *scriptEngine) end(r *scriptRun) {
-	r.timer.Stop()
+	if r.timer != nil {
+		r.timer.Stop()
+	}
 	e.running.Store(nil)
 	close(r.done)
 }

@@ -28,6 +28,8 @@ type scriptRun struct {
 	client *Client      // runs the script's commands, with its own SELECTed database
 	w      *resp.Writer // their replies
 
+	ldb *ldbSession // the debugging session it runs in (SCRIPT DEBUG), if any
+
 	errSource string // where the error that ended the script was raised
 	errLine   int
 

@@ -36,8 +36,8 @@ func (e *scriptEngine) evalVM() *luaVM {
 		api := vm.redisAPI()
 		for name, fn := range map[string]lua.LGFunction{
 			"replicate_commands": func(L *lua.LState) int { L.Push(lua.LTrue); return 1 },
-			"breakpoint":         func(L *lua.LState) int { L.Push(lua.LFalse); return 1 },
-			"debug":              func(L *lua.LState) int { return 0 },
+			"breakpoint":         vm.breakpoint,
+			"debug":              vm.debug,
 		} {
 			api.RawSetString(name, vm.L.NewFunction(fn))
 		}
@@ -143,6 +143,9 @@ func (vm *luaVM) call(L *lua.LState, raiseErrors bool) int {
 		}
 	}
 	reply, reject := r.exec(args)
+	if r.ldb != nil && r.ldb.step {
+		r.ldb.logCall(args, reply, reject)
+	}
 	if reject != "" {
 		stat := "ERR " + reject
 		if withCode, ok := strings.CutPrefix(reject, "-"); ok {
@@ -157,6 +160,26 @@ func (vm *luaVM) call(L *lua.LState, raiseErrors bool) int {
 	}
 	L.Push(v)
 	return 1
+}
+
+// breakpoint is redis.breakpoint(): in a debugging session it stops the
+// script at its next line.
+func (vm *luaVM) breakpoint(L *lua.LState) int {
+	if r := vm.run; r != nil && r.ldb != nil {
+		r.ldb.luabp = true
+		L.Push(lua.LTrue)
+		return 1
+	}
+	L.Push(lua.LFalse)
+	return 1
+}
+
+// debug is redis.debug(): in a debugging session it logs its arguments.
+func (vm *luaVM) debug(L *lua.LState) int {
+	if r := vm.run; r != nil && r.ldb != nil {
+		r.ldb.debugLog(L)
+	}
+	return 0
 }
 
 func (vm *luaVM) log(L *lua.LState) int {

@@ -3,6 +3,7 @@
 package server
 
 import (
+	"bytes"
 	"crypto/tls"
 	"errors"
 	"net"
@@ -297,6 +298,26 @@ func (c *conn) WatchClose() (<-chan struct{}, func()) {
 		<-done
 		c.nc.SetReadDeadline(time.Time{})
 		c.watchMu.Unlock()
+	}
+}
+
+// ReadCommand reads the next command, copied out of the request buffer.
+func (c *conn) ReadCommand() ([][]byte, error) {
+	for {
+		args, err := c.rd.Next()
+		if err != nil {
+			return nil, err
+		}
+		if args != nil {
+			out := make([][]byte, len(args))
+			for i, a := range args {
+				out[i] = bytes.Clone(a)
+			}
+			return out, nil
+		}
+		if err := c.readMore(); err != nil {
+			return nil, err
+		}
 	}
 }
 

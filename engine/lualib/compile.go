@@ -6,12 +6,22 @@ import (
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
+	"github.com/yuin/gopher-lua/ast"
 	"github.com/yuin/gopher-lua/parse"
 )
 
 // Compile compiles a chunk; errors read like Lua's ("user_script:1:
 // ..."), in gopher-lua's words but for the commonest ones.
 func Compile(code, chunk string) (*lua.FunctionProto, string) {
+	stmts, msg := parseChunk(code, chunk)
+	if msg != "" {
+		return nil, msg
+	}
+	return compileChunk(stmts, chunk)
+}
+
+// parseChunk parses code, with errors worded as Compile's.
+func parseChunk(code, chunk string) ([]ast.Stmt, string) {
 	stmts, err := parse.Parse(strings.NewReader(code), chunk)
 	if err != nil {
 		var pe *parse.Error
@@ -36,6 +46,11 @@ func Compile(code, chunk string) (*lua.FunctionProto, string) {
 		}
 		return nil, fmt.Sprintf("%s:%d: %s near '%s'", chunk, line, msg, near)
 	}
+	return stmts, ""
+}
+
+// compileChunk compiles parsed statements, with errors worded as Compile's.
+func compileChunk(stmts []ast.Stmt, chunk string) (*lua.FunctionProto, string) {
 	proto, err := lua.Compile(stmts, chunk)
 	if err != nil {
 		var ce *lua.CompileError
