@@ -474,7 +474,7 @@ func ttlGeneric(x *Ctx, ms, absolute bool) {
 	}
 	ttl = max(ttl, 0)
 	if !ms {
-		ttl = (ttl + 500) / 1000
+		ttl = ttl/1000 + (ttl%1000+500)/1000 // rounded, without overflowing near 2^63
 	}
 	x.w.Int(ttl)
 }

@@ -28,6 +28,19 @@ func parseLongDouble(b []byte) (*big.Float, bool) {
 	if len(s) == 0 || len(s) >= 5*1024 || isSpace(s[0]) || strings.ContainsAny(s, "_") {
 		return nil, false
 	}
+	// strtold's words for infinity, in any case; of the base prefixes
+	// big.ParseFloat takes, strtold knows only 0x.
+	digits := s
+	if s[0] == '+' || s[0] == '-' {
+		digits = s[1:]
+	}
+	switch strings.ToLower(digits) {
+	case "inf", "infinity":
+		return newLongDouble().SetInf(s[0] == '-'), true
+	}
+	if len(digits) > 1 && digits[0] == '0' && strings.ContainsRune("bBoO", rune(digits[1])) {
+		return nil, false
+	}
 	f, _, err := big.ParseFloat(s, 0, longDoublePrec, big.ToNearestEven)
 	if err != nil {
 		return nil, false

@@ -83,12 +83,13 @@ type setOptions struct {
 }
 
 // parseSetOptions parses SET/GETEX options from args[from:] with Redis's
-// rules for which options exclude which.
+// rules for which options exclude which. Redis reads an option as a C
+// string: "NX\x00junk" is NX.
 func parseSetOptions(x *Ctx, from int, forSet bool) (setOptions, bool) {
 	var o setOptions
 	ex, px, exat, pxat := false, false, false, false
 	for j := from; j < len(x.args); j++ {
-		a := x.args[j]
+		a := cString(x.args[j])
 		hasNext := j+1 < len(x.args)
 		noTTL := !ex && !px && !exat && !pxat
 		switch {
@@ -545,7 +546,7 @@ func cmdLCS(x *Ctx) {
 	}
 	var o lcsOptions
 	for i := 3; i < len(x.args); i++ {
-		switch arg := x.args[i]; {
+		switch arg := cString(x.args[i]); { // a C string, as for SET
 		case eq(arg, "idx"):
 			o.idx = true
 		case eq(arg, "len"):
