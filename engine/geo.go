@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math"
 	"strconv"
 
 	"github.com/cairndb/cairn/geohash"
@@ -33,10 +34,22 @@ func (x *Ctx) lonLatArgs(lon, lat []byte) (float64, float64, bool) {
 		return 0, 0, false
 	}
 	if long < geohash.LongMin || long > geohash.LongMax || la < geohash.LatMin || la > geohash.LatMax {
-		x.failf("ERR invalid longitude,latitude pair %f,%f", long, la)
+		x.failf("ERR invalid longitude,latitude pair %s,%s", printfF(long), printfF(la))
 		return 0, 0, false
 	}
 	return long, la, true
+}
+
+// printfF formats like C's "%f", which writes infinities as inf and -inf
+// (Go: +Inf, -Inf).
+func printfF(f float64) string {
+	switch {
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	}
+	return strconv.FormatFloat(f, 'f', 6, 64)
 }
 
 // geoUnitArg is the number of metres in a distance unit.

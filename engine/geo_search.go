@@ -110,14 +110,22 @@ func geoSearch(x *Ctx, src int, flags int) {
 		limit = o.count
 	}
 	points := z.geoPoints(&shape, limit)
-	switch o.sort {
-	case geoAsc:
-		slices.SortStableFunc(points, func(a, b geoPoint) int { return cmpFloat(a.dist, b.dist) })
-	case geoDesc:
-		slices.SortStableFunc(points, func(a, b geoPoint) int { return cmpFloat(b.dist, a.dist) })
-	}
-	if o.count != 0 && int64(len(points)) > o.count {
-		points = points[:o.count]
+	if o.sort != geoUnsorted {
+		cmp := func(a, b *geoPoint) int { return cmpFloat(a.dist, b.dist) }
+		if o.sort == geoDesc {
+			cmp = func(a, b *geoPoint) int { return cmpFloat(b.dist, a.dist) }
+		}
+		// Redis sorts with glibc's qsort, a stable merge sort, or, when
+		// COUNT keeps fewer points than were found, with its own partial
+		// quicksort, which leaves points at equal distances in another
+		// order.
+		if o.count != 0 && int64(len(points)) > o.count {
+			ps := pqSorter{p: points, cmp: cmp, lo: 0, hi: int(o.count) - 1}
+			ps.sort(0, len(points))
+			points = points[:o.count]
+		} else {
+			slices.SortStableFunc(points, func(a, b geoPoint) int { return cmp(&a, &b) })
+		}
 	}
 	if o.storeKey != nil {
 		elems := make([]zelem, len(points))
@@ -136,6 +144,114 @@ func geoSearch(x *Ctx, src int, flags int) {
 	}
 	replyGeoPoints(x, points, &o, shape.Conversion)
 }
+
+// pqSorter is Redis's pqsort (pqsort.c): Bentley and McIlroy's quicksort
+// that only sorts the parts holding points lo..hi, down to the order of
+// ties.
+type pqSorter struct {
+	p      []geoPoint
+	cmp    func(a, b *geoPoint) int
+	lo, hi int
+}
+
+// sort sorts p[a:a+n].
+func (s *pqSorter) sort(a, n int) {
+	p := s.p
+	for {
+		if n < 7 {
+			for m := a + 1; m < a+n; m++ {
+				for l := m; l > a && s.cmp(&p[l-1], &p[l]) > 0; l-- {
+					p[l], p[l-1] = p[l-1], p[l]
+				}
+			}
+			return
+		}
+		m := a + n/2
+		if n > 7 {
+			l, r := a, a+n-1
+			if n > 40 {
+				d := n / 8
+				l = s.med3(l, l+d, l+2*d)
+				m = s.med3(m-d, m, m+d)
+				r = s.med3(r-2*d, r-d, r)
+			}
+			m = s.med3(l, m, r)
+		}
+		p[a], p[m] = p[m], p[a]
+		// Partition around p[a]: ties gather at both ends, then move to
+		// the middle.
+		pa, pb, pc, pd := a+1, a+1, a+n-1, a+n-1
+		for {
+			for ; pb <= pc; pb++ {
+				c := s.cmp(&p[pb], &p[a])
+				if c > 0 {
+					break
+				}
+				if c == 0 {
+					p[pa], p[pb] = p[pb], p[pa]
+					pa++
+				}
+			}
+			for ; pb <= pc; pc-- {
+				c := s.cmp(&p[pc], &p[a])
+				if c < 0 {
+					break
+				}
+				if c == 0 {
+					p[pc], p[pd] = p[pd], p[pc]
+					pd--
+				}
+			}
+			if pb > pc {
+				break
+			}
+			p[pb], p[pc] = p[pc], p[pb]
+			pb++
+			pc--
+		}
+		pn := a + n
+		s.swapRun(a, pb-min(pa-a, pb-pa), min(pa-a, pb-pa))
+		s.swapRun(pb, pn-min(pd-pc, pn-pd-1), min(pd-pc, pn-pd-1))
+		if r := pb - pa; r > 1 && s.wanted(a, r) {
+			s.sort(a, r)
+		}
+		r := pd - pc
+		if r <= 1 || !s.wanted(pn-r, r) {
+			return
+		}
+		a, n = pn-r, r
+	}
+}
+
+func (s *pqSorter) med3(a, b, c int) int {
+	p := s.p
+	if s.cmp(&p[a], &p[b]) < 0 {
+		switch {
+		case s.cmp(&p[b], &p[c]) < 0:
+			return b
+		case s.cmp(&p[a], &p[c]) < 0:
+			return c
+		}
+		return a
+	}
+	switch {
+	case s.cmp(&p[b], &p[c]) > 0:
+		return b
+	case s.cmp(&p[a], &p[c]) < 0:
+		return a
+	}
+	return c
+}
+
+// swapRun swaps the n points from i with the n points from j.
+func (s *pqSorter) swapRun(i, j, n int) {
+	for k := range n {
+		s.p[i+k], s.p[j+k] = s.p[j+k], s.p[i+k]
+	}
+}
+
+// wanted reports whether p[a:a+n] holds any of the points lo..hi.
+func (s *pqSorter) wanted(a, n int) bool { return s.hi >= a && s.lo < a+n }
 
 func cmpFloat(a, b float64) int {
 	switch {

@@ -224,8 +224,17 @@ func (h *hll) sparseSet(index int, count uint8, maxSparse int64) int {
 		if grow := len(seq) - size; grow > 0 && int64(len(b)+grow) > maxSparse {
 			return h.promoteAndSet(index, count)
 		}
-		nb := make([]byte, 0, len(b)-size+len(seq))
-		nb = append(append(append(nb, b[:p]...), seq...), b[p+size:]...)
+		// An XZERO cut off by the end of the string still counts as two
+		// bytes: Redis writes the sequence over it and the string's length
+		// grows by len(seq)-2, so the sequence's last byte falls past the
+		// end.
+		tail := p + size
+		if tail > len(b) {
+			seq = seq[:len(seq)-(tail-len(b))]
+			tail = len(b)
+		}
+		nb := make([]byte, 0, p+len(seq)+len(b)-tail)
+		nb = append(append(append(nb, b[:p]...), seq...), b[tail:]...)
 		b = nb
 	}
 	h.b = mergeValRuns(b, prev)
@@ -271,7 +280,9 @@ func (h *hll) promoteAndSet(index int, count uint8) int {
 }
 
 // toDense turns a sparse HLL dense, keeping its header; false if the
-// sparse data is corrupt.
+// sparse data is corrupt. A VAL past the last register is corrupt even
+// when the registers before it add up, as in Redis since the fix for
+// CVE-2025-32023.
 func (h *hll) toDense() bool {
 	if h.encoding() == hllDense {
 		return true
@@ -289,7 +300,7 @@ func (h *hll) toDense() bool {
 			continue
 		}
 		if idx+span > hllRegisters {
-			break
+			return false
 		}
 		for range span {
 			denseSet(r, idx, uint8(value))
@@ -323,7 +334,7 @@ func (h *hll) mergeInto(max *[hllRegisters]uint8) bool {
 			continue
 		}
 		if idx+span > hllRegisters {
-			break
+			return false
 		}
 		for range span {
 			if uint8(value) > max[idx] {

@@ -131,12 +131,31 @@ func (a Area) Center() (longitude, latitude float64) {
 
 // DecodeScore turns a stored 52-bit score back into coordinates.
 func DecodeScore(score float64) (longitude, latitude float64, ok bool) {
-	a, ok := DecodeWGS84(Bits{Bits: uint64(score), Step: StepMax})
+	a, ok := DecodeWGS84(Bits{Bits: scoreBits(score), Step: StepMax})
 	if !ok {
 		return 0, 0, false
 	}
 	longitude, latitude = a.Center()
 	return longitude, latitude, true
+}
+
+// scoreBits is Redis's (uint64_t) cast of a score as x86-64 compilers
+// emit it: below 2^63 a signed conversion (negative scores wrap), from
+// 2^63 one of score-2^63 with the top bit flipped; a conversion out of
+// range gives 1<<63. Go's own conversion differs from 2^64 up (ZADD g
+// 1e20 m made GEOPOS report longitude 180, Redis -179.99999731779098511).
+func scoreBits(score float64) uint64 {
+	const two63 = 1 << 63
+	signed := func(f float64) uint64 {
+		if f >= two63 || f < -two63 || f != f {
+			return 1 << 63
+		}
+		return uint64(int64(f))
+	}
+	if score >= two63 {
+		return signed(score-two63) ^ 1<<63
+	}
+	return signed(score)
 }
 
 // Align52 shifts a hash to the 52-bit precision of scores.
