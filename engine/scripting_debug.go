@@ -207,6 +207,11 @@ func (d *ldbSession) list(around, context int) {
 func (d *ldbSession) lineHook(L *lua.LState) int {
 	d.current = L.CheckInt(1)
 	if d.gone {
+		// Nobody can stop it any more: past the time limit it is killed,
+		// or it would hold the server for ever.
+		if time.Since(d.resumed) >= d.timeLimit {
+			raise(L, "timeout during Lua debugging with client closing connection")
+		}
 		return 0
 	}
 	bp := d.luabp || slices.Contains(d.bps, d.current)

@@ -158,3 +158,28 @@ func TestLuaDebuggerWrites(t *testing.T) {
 	d.Do("MGET", "rolled", "kept", "left")
 	d.Do("SCRIPT", "EXISTS", "4a4a3fcbd9a1f9c1fb4b58df3d23f4d07c1cbb4a")
 }
+
+// A session whose client left runs on without stops, but one running past
+// busy-reply-threshold is killed: nobody could stop it otherwise.
+func TestLuaDebuggerLeftScriptIsKilled(t *testing.T) {
+	for _, srv := range []*cairntest.Server{
+		cairntest.StartRedis(t, "--busy-reply-threshold", "200"),
+		cairntest.StartCairn(t, "--busy-reply-threshold", "200"),
+	} {
+		conn := cairntest.Dial(t, srv.Addr)
+		conn.Do("SCRIPT", "DEBUG", "SYNC")
+		script := "redis.call('set','before','1')\nwhile true do\n  redis.call('incr','n')\nend"
+		if r := conn.Do("EVAL", script, "0"); !strings.Contains(r, "Stopped at 1") {
+			t.Fatalf("no stop: %q", r)
+		}
+		conn.Close()
+		other := cairntest.Dial(t, srv.Addr)
+		start := time.Now()
+		if r := other.Do("GET", "before"); r != "$1\r\n1\r\n" {
+			t.Fatalf("%s: the write before the loop: %q", srv.Addr, r)
+		}
+		if waited := time.Since(start); waited < 150*time.Millisecond {
+			t.Fatalf("%s: answered after %v, while the script looped", srv.Addr, waited)
+		}
+	}
+}
