@@ -162,7 +162,7 @@ func (c *Client) waitBlocked(w *waiter, timeout time.Duration) {
 	}
 	<-w.done
 	stop()
-	if w.state == cancelled && !c.closeAfter {
+	if w.state == cancelled && !c.closeAfter && !c.killed.Load() {
 		w.cmd.stats.calls.Add(1) // Redis counts a timed-out or unblocked call
 	}
 	c.w.Raw(w.reply)
@@ -173,34 +173,54 @@ func (c *Client) waitBlocked(w *waiter, timeout time.Duration) {
 // the key cannot serve (it wants another type, or a stream entry not yet
 // written) is passed over, and one that left the queue meanwhile (timed
 // out, disconnected, served by a concurrent signal) is no reason to stop.
+// Keys are served in rounds, as Redis walks its list of ready keys: the
+// keys a served command writes (BLMOVE's destination) wait for the next
+// round, unless this round has yet to reach them.
 func (b *blocking) signal(s *Server, mods []keyRef) {
 	if b.waiters.Load() == 0 {
 		return
 	}
-	for _, ref := range mods {
-		var passed map[*waiter]bool
-		for {
-			b.mu.Lock()
-			var next *waiter
-			for _, w := range b.queues[ref] {
-				if !passed[w] {
-					next = w
+	queued := make(map[keyRef]bool)
+	var next []keyRef
+	enqueue := func(refs []keyRef) {
+		for _, ref := range refs {
+			if !queued[ref] {
+				queued[ref] = true
+				next = append(next, ref)
+			}
+		}
+	}
+	enqueue(mods)
+	for len(next) > 0 {
+		round := next
+		next = nil
+		for _, ref := range round {
+			delete(queued, ref)
+			var passed map[*waiter]bool
+			for {
+				b.mu.Lock()
+				var w *waiter
+				for _, o := range b.queues[ref] {
+					if !passed[o] {
+						w = o
+						break
+					}
+				}
+				b.mu.Unlock()
+				if w == nil {
 					break
 				}
-			}
-			b.mu.Unlock()
-			if next == nil {
-				break
-			}
-			outcome := s.serveWaiter(next, ref)
-			if outcome == keyGone {
-				break
-			}
-			if outcome == passedOver {
-				if passed == nil {
-					passed = make(map[*waiter]bool)
+				outcome, wrote := s.serveWaiter(w, ref)
+				enqueue(wrote)
+				if outcome == keyGone {
+					break
 				}
-				passed[next] = true
+				if outcome == passedOver {
+					if passed == nil {
+						passed = make(map[*waiter]bool)
+					}
+					passed[w] = true
+				}
 			}
 		}
 	}
@@ -233,8 +253,11 @@ const (
 )
 
 // serveWaiter retries a blocked command under its locks after a write to
-// ref, and then lets the server react to what the command wrote.
-func (s *Server) serveWaiter(w *waiter, ref keyRef) serveOutcome {
+// ref, and then lets the server react to what the command wrote. It
+// returns the keys the command may have made ready, for signal to serve:
+// not ref, which it only popped from (Redis signals a key when it is
+// created, or gets a stream entry).
+func (s *Server) serveWaiter(w *waiter, ref keyRef) (serveOutcome, []keyRef) {
 	y := &Ctx{s: s, c: w.c, cmd: w.cmd, args: w.args, w: resp.NewWriter(), db: w.db, now: unixMilli()}
 	y.w.SetProto(w.c.protoVersion())
 	outcome := notWaiting
@@ -243,6 +266,14 @@ func (s *Server) serveWaiter(w *waiter, ref keyRef) serveOutcome {
 		w.mu.Lock()
 		defer w.mu.Unlock()
 		if w.state != waiting {
+			return
+		}
+		if w.c.killed.Load() {
+			// CLIENT KILL freed it in Redis at once; here its goroutine
+			// may not have noticed yet.
+			w.state = cancelled
+			s.blocking.remove(w)
+			close(w.done)
 			return
 		}
 		ok := false
@@ -269,8 +300,20 @@ func (s *Server) serveWaiter(w *waiter, ref keyRef) serveOutcome {
 			w.cmd.stats.failed.Add(1)
 		}
 	}
-	s.afterWrite(y) // also when not served: the retry may have expired a key
-	return outcome
+	// Also when not served: the retry may have expired a key.
+	modified := y.modified
+	var wrote []keyRef
+	for _, k := range append(append([]keyRef{}, modified...), y.ready...) {
+		if k != ref {
+			wrote = append(wrote, k)
+		}
+	}
+	y.modified, y.ready = nil, nil
+	s.afterWrite(y)
+	if len(modified) > 0 {
+		s.invalidate(y.c, modified)
+	}
+	return outcome, wrote
 }
 
 func cmdClientUnblock(x *Ctx) {
@@ -297,7 +340,7 @@ func cmdClientUnblock(x *Ctx) {
 	b.mu.Lock()
 	w := b.byID[id]
 	b.mu.Unlock()
-	if w == nil {
+	if w == nil || w.c.killed.Load() { // a killed client is gone, as in Redis
 		x.w.Int(0)
 		return
 	}
