@@ -332,19 +332,22 @@ func (x *Ctx) blockRead(a *readArgs, pos []readPos, streams map[string]*stream) 
 	if args.count == 0 {
 		args.count = blockedReadCount
 	}
-	retry := func(y *Ctx) bool { return y.retryRead(keys, at, seen, &args) }
+	retry := func(y *Ctx, written []byte) bool { return y.retryRead(keys, at, seen, &args, written) }
 	timeout := time.Duration(a.block) * time.Millisecond
 	if a.block > math.MaxInt64/int64(time.Millisecond) {
 		timeout = 0 // beyond any deadline Redis can keep: forever
 	}
-	x.block(keys, timeout, retry, func(w *resp.Writer) { w.NullArray() })
+	x.blockOn(keys, timeout, retry, func(w *resp.Writer) { w.NullArray() })
 }
 
 // retryRead serves a blocked read after a write to one of its keys, the
 // way Redis serves it: only for a new entry (or a group or stream gone),
-// from one stream.
-func (y *Ctx) retryRead(keys [][]byte, at []readPos, seen []blockSeen, a *readArgs) bool {
+// from the stream written, even if another of its keys got an entry too.
+func (y *Ctx) retryRead(keys [][]byte, at []readPos, seen []blockSeen, a *readArgs, written []byte) bool {
 	for i, key := range keys {
+		if !bytes.Equal(key, written) {
+			continue
+		}
 		m := y.lookup(y.db, key)
 		if m == nil || m.Type != storage.TypeStream {
 			if a.group != nil {
