@@ -301,18 +301,14 @@ func (s *Server) serveWaiter(w *waiter, ref keyRef) (serveOutcome, []keyRef) {
 		}
 	}
 	// Also when not served: the retry may have expired a key.
-	modified := y.modified
 	var wrote []keyRef
-	for _, k := range append(append([]keyRef{}, modified...), y.ready...) {
+	for _, k := range y.ready {
 		if k != ref {
 			wrote = append(wrote, k)
 		}
 	}
-	y.modified, y.ready = nil, nil
+	y.ready = nil
 	s.afterWrite(y)
-	if len(modified) > 0 {
-		s.invalidate(y.c, modified)
-	}
 	return outcome, wrote
 }
 

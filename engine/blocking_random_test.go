@@ -644,16 +644,9 @@ func (b *brRun) genSimple(inMulti bool) brCmd {
 	}
 	switch b.r.IntN(3) {
 	case 0:
-		// Cairn differs: a *STORE overwriting a key of another type serves
-		// the key's waiters; Redis (dbOverwrite) does not signal the key,
-		// and its waiters stay blocked on a sorted set. So the destination
-		// is new or a sorted set already (in MULTI: who knows, so none).
-		if !inMulti {
-			b.ra.Do("SELECT", strconv.Itoa(b.w.db))
-			if t := b.ra.Do("TYPE", k); t == "+none\r\n" || t == "+zset\r\n" {
-				return sets([]string{k}, "ZUNIONSTORE", k, "1", other)
-			}
-		}
+		// Overwriting a key wakes nobody, even if a waiter could now be
+		// served: Redis signals keys it creates.
+		return sets([]string{k}, "ZUNIONSTORE", k, "1", other)
 	case 1:
 		return sets([]string{k}, "COPY", other, k, "REPLACE")
 	}
@@ -676,24 +669,14 @@ func (b *brRun) genWrite(setup bool) []brCmd {
 	other := b.key()
 	switch b.r.IntN(40) {
 	case 0, 1, 2, 11, 12, 13:
-		// Cairn differs: it serves the keys a transaction wrote in the order
-		// they were first written, Redis in the order they were created (or
-		// got an entry, for streams): a key written, deleted and written
-		// again is served by Redis after the keys written in between. So a
-		// key written other than by a push is not written again.
+		// Keys a transaction wrote are served in the order they were
+		// created (or got an entry), not first written.
 		cmds := []brCmd{brSame("MULTI")}
-		done := map[string]bool{}
 		for range 2 + b.r.IntN(3) {
 			c := b.genSimple(true)
 			if b.chance(12) {
 				c = brSame("BLPOP", b.key(), "0")
 				c.sets = c.r[1:2]
-			}
-			if slices.ContainsFunc(append(c.adds, c.sets...), func(k string) bool { return done[k] }) {
-				continue
-			}
-			for _, k := range c.sets {
-				done[k] = true
 			}
 			cmds = append(cmds, c)
 		}
@@ -804,6 +787,32 @@ func TestBlockingServeOrder(t *testing.T) {
 	w.do("XADD", "k2", "124-1", "f", "v")
 	w.do("XADD", "k0", "126-1", "f", "v")
 	w.do("EXEC")
+	a.reply()
+	w.do("FLUSHALL")
+
+	// Keys are made ready when created, in that order: k1, written first
+	// but created last, is served after k2.
+	a.block(d, 1, "BLPOP", "k1", "k2", "0")
+	w.do("SET", "k1", "v")
+	w.do("MULTI")
+	w.do("SET", "k1", "v2")
+	w.do("RPUSH", "k2", "a")
+	w.do("DEL", "k1")
+	w.do("RPUSH", "k1", "b")
+	w.do("EXEC")
+	a.reply()
+	w.do("FLUSHALL")
+
+	// Overwriting a key readies nobody, even a waiter it could serve.
+	a.block(d, 1, "BZPOPMIN", "k", "0")
+	w.do("SET", "k", "v")
+	w.do("ZADD", "src", "1", "m")
+	w.do("ZUNIONSTORE", "k", "1", "src")
+	a.silent()
+	w.do("ZADD", "k", "2", "n")
+	a.silent()
+	w.do("DEL", "k")
+	w.do("ZADD", "k", "3", "o")
 	a.reply()
 }
 

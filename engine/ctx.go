@@ -118,8 +118,17 @@ func (x *Ctx) lookup(db int, key []byte) *storage.Meta {
 	return m
 }
 
+// readyKey tells the clients blocked on key to try again once the command
+// ends. As in Redis, that is when a key is created (nobody waits on one
+// that exists), gets a stream entry, or stops being a stream (its group
+// readers fail): not when a key is overwritten.
+func (x *Ctx) readyKey(db int, key []byte) {
+	x.ready = append(x.ready, keyRef{db, string(key)})
+}
+
 // expire deletes a key whose deadline passed and tells everyone.
 func (x *Ctx) expire(db int, key []byte) {
+	x.readyKey(db, key)
 	x.must(x.tx().Put(db, key, nil))
 	x.s.stats.expiredKeys.Add(1)
 	x.modified = append(x.modified, keyRef{db, string(key)})
@@ -199,9 +208,15 @@ func (x *Ctx) putIn(db int, key []byte, m *storage.Meta) {
 	if m != nil {
 		prev, err := x.tx().Meta(db, key)
 		x.must(err)
-		if prev == nil {
+		switch {
+		case prev == nil:
 			x.notifyIn(db, classNew, "new", key)
+			x.readyKey(db, key)
+		case prev.Type == storage.TypeStream && m.Type != storage.TypeStream:
+			x.readyKey(db, key) // the stream is gone for its readers
 		}
+	} else {
+		x.readyKey(db, key)
 	}
 	x.must(x.tx().Put(db, key, m))
 	x.modified = append(x.modified, keyRef{db, string(key)})

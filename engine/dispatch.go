@@ -443,7 +443,6 @@ func (s *Server) afterWrite(x *Ctx) {
 	}
 	if len(x.modified) > 0 {
 		s.invalidate(x.c, x.modified)
-		s.blocking.signal(s, x.modified)
 	}
 	if len(x.ready) > 0 {
 		s.blocking.signal(s, x.ready)

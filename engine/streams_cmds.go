@@ -172,6 +172,7 @@ func cmdXAdd(x *Ctx) {
 		return
 	}
 	s.appendEntry(id, items)
+	x.readyKey(x.db, key)
 	writeID(x.w, id)
 	x.notify(classStream, "xadd", key)
 	if s.trim(&a.trim) > 0 {
