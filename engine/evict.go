@@ -466,6 +466,7 @@ func (s *Server) evictKey(c poolEntry, volatile bool) (bool, error) {
 	}
 	if err == nil && evicted {
 		x.modified = append(x.modified, keyRef{c.db, string(c.key)})
+		x.readyKey(c.db, c.key) // a stream's group readers fail
 		x.notifyIn(c.db, classEvicted, "evicted", c.key)
 		s.watches.touch(x.modified) // under the lock, as runBody does
 	}
