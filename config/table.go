@@ -174,7 +174,7 @@ var directives = []directive{
 	{"replica-serve-stale-data", "slave-serve-stale-data", true, "yes", 0, boolT()},
 	{"replicaof", "slaveof", true, "no one", immutable, multiT(replicaofSpecial)},
 	{"requirepass", "", true, "", 0, nullStrT()},
-	{"sanitize-dump-payload", "", false, "no", 0, enumT("no", "yes", "clients")},
+	{"sanitize-dump-payload", "", true, "no", 0, enumT("no", "yes", "clients")},
 	{"save", "", true, "3600 1 300 100 60 10000", 0, multiT(saveSpecial)},
 	{"server_cpulist", "", false, "", immutable, nullStrT()},
 	{"set-max-intset-entries", "", true, "512", 0, uintT(0, llongMax)},

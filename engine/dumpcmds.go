@@ -31,6 +31,7 @@ func RDBLimits(c Config) rdb.Limits {
 		SetIntsetEntries:    int(min(c.Int("set-max-intset-entries"), math.MaxInt32)),
 		ListListpackSize:    int(max(min(c.Int("list-max-listpack-size"), math.MaxInt32), math.MinInt32)),
 		StreamNodeEntries:   int(min(c.Int("stream-node-max-entries"), math.MaxInt32)),
+		StreamNodeBytes:     int(min(c.Int("stream-node-max-bytes"), math.MaxInt32)),
 	}
 }
 
@@ -55,6 +56,9 @@ func cmdDump(x *Ctx) {
 	x.must(errors.Join(err, cur.close()))
 	x.w.Bulk(payload)
 }
+
+// lfuInitVal is the LFU counter of a new key (Redis's LFU_INIT_VAL).
+const lfuInitVal = 5
 
 // restoreOptions are RESTORE's REPLACE, ABSTTL, IDLETIME and FREQ.
 type restoreOptions struct {
@@ -126,7 +130,8 @@ func cmdRestore(x *Ctx) {
 		x.fail("ERR DUMP payload version or checksum are wrong")
 		return
 	}
-	if !validPayload(x.args[3]) {
+	deep := x.sanitizePayload()
+	if !validPayload(x.args[3], deep) {
 		x.fail("ERR Bad data format")
 		return
 	}
@@ -142,28 +147,50 @@ func cmdRestore(x *Ctx) {
 		x.w.OK()
 		return
 	}
-	v, err := rdb.DecodeDump(x.args[3])
+	v, err := rdb.DecodeDump(x.args[3], deep)
 	x.must(err)
 	m, err := rdbLoad(&rdbLoadCtx{tx: x.tx(), flush: noFlush, cfg: x.s.cfg, x: x}, v)
 	x.must(err)
 	m.Expire = ttl
 	x.putAnew(x.db, key, m)
-	// Like Redis, IDLETIME applies under an LRU policy, FREQ under LFU.
+	// The key is a new object, accessed now with LFU_INIT_VAL, even where
+	// it replaces one, whose access record would stay. Then, like Redis,
+	// IDLETIME applies under an LRU policy, FREQ under LFU.
+	idle, freq := int64(0), lfuInitVal
 	if lfu := x.lfuPolicy(); lfu && o.freq >= 0 {
-		x.must(x.tx().SetAccess(x.db, key, -1, int(o.freq)))
+		freq = int(o.freq)
 	} else if !lfu && o.idle >= 0 {
-		x.must(x.tx().SetAccess(x.db, key, o.idle*1000, -1))
+		idle = o.idle * 1000
 	}
+	x.must(x.tx().SetAccess(x.db, key, idle, freq))
 	x.notify(classGeneric, "restore", key)
 	x.w.OK()
+}
+
+// sanitizePayload says whether RESTORE makes Redis's deep checks of its
+// payload: under sanitize-dump-payload yes, or clients, unless the client
+// is the master or its ACL user has skip-sanitize-payload. Without them
+// Cairn still refuses what it cannot read or hold.
+func (x *Ctx) sanitizePayload() bool {
+	switch x.s.cfg.String("sanitize-dump-payload") {
+	case "yes":
+		return true
+	case "clients":
+		if x.c == nil || x.c.fromMaster.Load() {
+			return false
+		}
+		u := x.c.aclUser.Load()
+		return u == nil || u.get().sanitize != sanitizeSkip
+	}
+	return false
 }
 
 // validPayload decodes a whole payload before anything is written, so a
 // bad one leaves nothing behind: its type must be one Cairn converts, its
 // content well formed and, as Redis requires, a collection not empty and
 // free of duplicate members.
-func validPayload(payload []byte) bool {
-	v, err := rdb.DecodeDump(payload)
+func validPayload(payload []byte, deep bool) bool {
+	v, err := rdb.DecodeDump(payload, deep)
 	if err != nil || rdbByKind[v.Kind()] == nil {
 		return false
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 )
 
@@ -53,9 +54,10 @@ type listpack struct {
 	pos   int
 	count int // from the header; -1 when unknown (65535)
 	seen  int
+	deep  bool // check back-lengths
 }
 
-func newListpack(b []byte) (*listpack, error) {
+func newListpack(b []byte, deep bool) (*listpack, error) {
 	if len(b) < 7 || int(binary.LittleEndian.Uint32(b)) != len(b) || b[len(b)-1] != 0xff {
 		return nil, errListpack
 	}
@@ -63,7 +65,7 @@ func newListpack(b []byte) (*listpack, error) {
 	if count == 65535 {
 		count = -1
 	}
-	return &listpack{b: b, pos: 6, count: count}, nil
+	return &listpack{b: b, pos: 6, count: count, deep: deep}, nil
 }
 
 // backlenSize is the size of the back-length that follows an entry of n
@@ -80,6 +82,23 @@ func backlenSize(n int) int {
 		return 4
 	}
 	return 5
+}
+
+// decodeBacklen reads the back-length that ends b as Redis's
+// lpDecodeBacklen does, from its last byte back, which its deep check
+// requires to equal the entry's size.
+func decodeBacklen(b []byte) uint64 {
+	var v uint64
+	for shift, i := 0, len(b)-1; i >= 0; shift, i = shift+7, i-1 {
+		v |= uint64(b[i]&127) << shift
+		if b[i]&128 == 0 {
+			return v
+		}
+		if shift+7 > 28 {
+			break
+		}
+	}
+	return math.MaxUint64
 }
 
 func (lp *listpack) next() (entry, bool, error) {
@@ -146,7 +165,7 @@ func (lp *listpack) next() (entry, bool, error) {
 		return entry{}, false, errListpack
 	}
 	bl := backlenSize(size)
-	if !need(size + bl) {
+	if !need(size+bl) || lp.deep && decodeBacklen(b[:p+size+bl]) != uint64(size) {
 		return entry{}, false, errListpack
 	}
 	lp.pos = p + size + bl
@@ -267,9 +286,11 @@ type intset struct {
 	b     []byte
 	width int
 	i, n  int
+	prev  int64
+	deep  bool // check the order
 }
 
-func newIntset(b []byte) (*intset, error) {
+func newIntset(b []byte, deep bool) (*intset, error) {
 	if len(b) < 8 {
 		return nil, errIntset
 	}
@@ -278,22 +299,30 @@ func newIntset(b []byte) (*intset, error) {
 	if (width != 2 && width != 4 && width != 8) || uint64(len(b)) != 8+n*uint64(width) {
 		return nil, errIntset
 	}
-	return &intset{b: b[8:], width: width, n: int(n)}, nil
+	return &intset{b: b[8:], width: width, n: int(n), deep: deep}, nil
 }
 
+// next refuses members out of order under deep checks, as Redis does.
 func (s *intset) next() (entry, bool, error) {
 	if s.i == s.n {
 		return entry{}, false, nil
 	}
 	p := s.b[s.i*s.width:]
-	s.i++
+	var v int64
 	switch s.width {
 	case 2:
-		return entry{num: int64(int16(binary.LittleEndian.Uint16(p))), isInt: true}, true, nil
+		v = int64(int16(binary.LittleEndian.Uint16(p)))
 	case 4:
-		return entry{num: int64(int32(binary.LittleEndian.Uint32(p))), isInt: true}, true, nil
+		v = int64(int32(binary.LittleEndian.Uint32(p)))
+	default:
+		v = int64(binary.LittleEndian.Uint64(p))
 	}
-	return entry{num: int64(binary.LittleEndian.Uint64(p)), isInt: true}, true, nil
+	if s.deep && s.i > 0 && v <= s.prev {
+		return entry{}, false, errIntset
+	}
+	s.i++
+	s.prev = v
+	return entry{num: v, isInt: true}, true, nil
 }
 
 // zipmap (Redis ≤ 2.4 hashes): u8 count, then key/value pairs with their

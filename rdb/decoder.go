@@ -27,6 +27,9 @@ type Decoder struct {
 	db      int
 	key     *Key // the key being read, for errors
 	noCRC   bool // the file's trailer was 0: written with rdbchecksum no
+	// deep adds the checks Redis makes under sanitize-dump-payload yes
+	// that reading does not need: listpack back-lengths, intset order.
+	deep bool
 }
 
 // NewDecoder reads an RDB file from r.
@@ -281,9 +284,9 @@ func (d *Decoder) openBlob(t byte, kind Kind) (elemSource, error) {
 	case typeListZiplist, typeZSetZiplist, typeHashZiplist:
 		r, err = newZiplist(blob)
 	case typeSetIntset:
-		r, err = newIntset(blob)
+		r, err = newIntset(blob, d.deep)
 	default: // the listpack types
-		r, err = newListpack(blob)
+		r, err = newListpack(blob, d.deep)
 	}
 	if err != nil {
 		return nil, err

@@ -35,13 +35,16 @@ func CheckDumpVersion(payload []byte) error {
 }
 
 // DecodeDump opens the value of a DUMP payload; it checks the version,
-// the caller the checksum (CheckDump). Like RESTORE it ignores bytes between the value and the footer.
-func DecodeDump(payload []byte) (*Value, error) {
+// the caller the checksum (CheckDump). Like RESTORE it reads the value from
+// the whole payload, so a value cut short runs into the footer, and it
+// ignores whatever follows the value. deep adds the checks of
+// sanitize-dump-payload yes (see Decoder).
+func DecodeDump(payload []byte, deep bool) (*Value, error) {
 	if err := CheckDumpVersion(payload); err != nil {
 		return nil, err
 	}
-	body := payload[:len(payload)-dumpFooter]
-	d := NewDecoder(bytes.NewReader(body))
+	d := NewDecoder(bytes.NewReader(payload))
+	d.deep = deep
 	d.version = int(binary.LittleEndian.Uint16(payload[len(payload)-dumpFooter:]))
 	t, err := d.in.readByte()
 	if err != nil {

@@ -21,7 +21,8 @@ type Limits struct {
 	ZSetListpackValue   int // zset-max-listpack-value
 	SetIntsetEntries    int // set-max-intset-entries
 	ListListpackSize    int // list-max-listpack-size (negative: -1..-5 = 4..64 KiB per node)
-	StreamNodeEntries   int // stream-node-max-entries
+	StreamNodeEntries   int // stream-node-max-entries (0: unbounded)
+	StreamNodeBytes     int // stream-node-max-bytes (0: unbounded)
 }
 
 // DefaultLimits are Redis 7.0's defaults.
@@ -29,7 +30,7 @@ func DefaultLimits() Limits {
 	return Limits{
 		HashListpackEntries: 512, HashListpackValue: 64,
 		ZSetListpackEntries: 128, ZSetListpackValue: 64,
-		SetIntsetEntries: 512, ListListpackSize: -2, StreamNodeEntries: 100,
+		SetIntsetEntries: 512, ListListpackSize: -2, StreamNodeEntries: 100, StreamNodeBytes: 4096,
 	}
 }
 
@@ -260,14 +261,17 @@ func writeList(o *output, head func(byte), obj *Object, opts Options) error {
 	return o.err
 }
 
-// nodeRoom reports whether s fits in a quicklist node under
-// list-max-listpack-size: a byte limit when negative, a count otherwise.
+// nodeRoom reports whether s joins the node lp when a list is pushed at
+// its tail, as Redis's _quicklistNodeAllowInsert decides: from the node's
+// size plus s's length plus 8 (its estimate of an entry's overhead), which
+// a negative fill bounds at 4 to 64 KiB, a positive one at 8 KiB beside
+// its count of elements (0: one element a node).
 func nodeRoom(lp *listpackBuilder, s []byte, fill int) bool {
-	if fill > 0 {
-		return lp.n < fill
+	size := lp.size() + len(s) + 8
+	if fill < 0 {
+		return size <= 4096<<min(-fill-1, 4)
 	}
-	limit := 4096 << min(max(-fill, 1)-1, 4)
-	return lp.size()+entrySize(s) <= limit
+	return size <= 8192 && lp.n < fill
 }
 
 func writeSet(o *output, head func(byte), obj *Object, opts Options) error {
@@ -402,11 +406,11 @@ func writeZSet(o *output, head func(byte), obj *Object, opts Options) error {
 	return errors.Join(err, bad)
 }
 
-// addScore stores a score as Redis does in a listpack: integral values as
-// integers, the rest as %.17g text.
+// addScore stores a score as Redis does in a listpack: integral values
+// up to LLONG_MAX/2 as integers (double2ll), the rest as %.17g text.
 func addScore(lp *listpackBuilder, f float64) {
 	switch {
-	case f == math.Trunc(f) && math.Abs(f) < 1<<53:
+	case f == math.Trunc(f) && math.Abs(f) <= math.MaxInt64/2:
 		lp.addInt(int64(f))
 	case math.IsInf(f, 1):
 		lp.add([]byte("inf"))

@@ -49,13 +49,13 @@ func FuzzDecodeDump(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		payload := binary.LittleEndian.AppendUint16(bytes.Clone(body), Version)
 		payload = binary.LittleEndian.AppendUint64(payload, CRC64(0, payload))
-		v, err := DecodeDump(payload)
+		v, err := DecodeDump(payload, true)
 		if err != nil {
 			return
 		}
 		if _, err := canonValue(v); err == nil {
 			// What decodes must encode again and decode the same.
-			v, _ := DecodeDump(payload)
+			v, _ := DecodeDump(payload, true)
 			m := &memKey{key: Key{Kind: v.Kind()}, str: v.Bytes()}
 			if v.Kind() == KindStream {
 				m.entries, m.meta, m.groups, _ = readStream(v)

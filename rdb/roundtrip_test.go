@@ -65,7 +65,7 @@ func TestDumpPayloads(t *testing.T) {
 	same := 0
 	for _, p := range df.Payloads {
 		payload, _ := hex.DecodeString(p.PayloadHex)
-		v, err := DecodeDump(payload)
+		v, err := DecodeDump(payload, true)
 		if err != nil {
 			t.Errorf("%s: %v", p.Name, err)
 			continue
@@ -82,7 +82,7 @@ func TestDumpPayloads(t *testing.T) {
 		}
 		want := manifestLines(p.Type, p.Restore.ExpectValue)
 		check := func(what string, payload []byte) {
-			v, err := DecodeDump(payload)
+			v, err := DecodeDump(payload, true)
 			if err != nil {
 				t.Errorf("%s (%s): %v", p.Name, what, err)
 				return
@@ -124,7 +124,7 @@ func equalLines(a, b []string) bool {
 
 func TestDumpFooterRejected(t *testing.T) {
 	payload, _ := hex.DecodeString("000b68656c6c6f20776f726c640a000bfc49b9a6c7a034")
-	if _, err := DecodeDump(payload); err != nil {
+	if _, err := DecodeDump(payload, true); err != nil {
 		t.Fatal(err)
 	}
 	bad := func(mutate func(p []byte) []byte) []byte { return mutate(bytes.Clone(payload)) }

@@ -145,7 +145,7 @@ func (s *streamReader) openNode() error {
 	if err != nil {
 		return err
 	}
-	lp, err := newListpack(blob)
+	lp, err := newListpack(blob, s.d.deep)
 	if err != nil {
 		return err
 	}

@@ -171,10 +171,7 @@ func (s *blobElems) next() (Elem, bool, error) {
 	}
 	score := float64(second.num)
 	if !second.isInt {
-		if score, err = parseScore(second.str); err != nil {
-			return Elem{}, false, err
-		}
-		if math.IsNaN(score) {
+		if score = listpackScore(second.str); math.IsNaN(score) {
 			return Elem{}, false, errors.New("NaN score")
 		}
 	}
@@ -226,7 +223,7 @@ func (q *quicklist) next() (Elem, bool, error) {
 			return Elem{Member: blob}, true, nil
 		}
 		if q.v2 {
-			lp, err := newListpack(blob)
+			lp, err := newListpack(blob, q.d.deep)
 			if err != nil {
 				return Elem{}, false, err
 			}
