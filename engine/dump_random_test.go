@@ -327,11 +327,6 @@ func drStable(typ, enc string, history bool) bool {
 	switch enc {
 	case "$9\r\nhashtable\r\n":
 		return false // Redis writes a dict in its iteration order, seeded at random
-	case "$8\r\nskiplist\r\n":
-		// Cairn differs: Redis writes a skiplist from the highest score
-		// down, Cairn in ZRANGE order (engine/rdbzset.go's cursor), which
-		// Redis loads as well.
-		return false
 	}
 	// A list's or stream's nodes follow its history; restored from
 	// Cairn's payload they are Cairn's canonical ones.

@@ -236,3 +236,14 @@ func TestRestoreIdleTimeAndFreqDifferential(t *testing.T) {
 	d.Do("RESTORE", "freq2", "0", raw, "IDLETIME", "5")
 	d.Do("OBJECT", "FREQ", "freq2")
 }
+
+// A skiplist sorted set is dumped from its highest score down, as Redis
+// writes it, so the payloads are the same bytes.
+func TestDumpSkiplistOrderDifferential(t *testing.T) {
+	d := cairntest.NewDiffer(t)
+	d.Run(`
+		config set zset-max-listpack-entries 2
+		zadd z 1 a 2 b 3 c -1 d 2 bb
+		dump z
+	`)
+}

@@ -160,10 +160,11 @@ func checkCount(tx *storage.Tx, oid uint64, lower, upper []byte, want int64, dup
 // encoder's Next, from an iterator it owns; decode turns a record into an
 // element.
 type elemCursor struct {
-	it     *storage.Iter
-	valid  bool
-	closed bool
-	decode func(sub, val []byte) (rdb.Elem, error)
+	it       *storage.Iter
+	valid    bool
+	closed   bool
+	backward bool
+	decode   func(sub, val []byte) (rdb.Elem, error)
 }
 
 // close releases the iterator; safe on nil and more than once.
@@ -183,6 +184,15 @@ func newElemCursor(r elemReader, oid uint64, lower, upper []byte, decode func(su
 	return &elemCursor{it: it, valid: it.First(), decode: decode}, nil
 }
 
+// newBackwardElemCursor is newElemCursor walking from the last element.
+func newBackwardElemCursor(r elemReader, oid uint64, lower, upper []byte, decode func(sub, val []byte) (rdb.Elem, error)) (*elemCursor, error) {
+	it, err := r.Iter(oid, lower, upper)
+	if err != nil {
+		return nil, err
+	}
+	return &elemCursor{it: it, valid: it.Last(), backward: true, decode: decode}, nil
+}
+
 var errObjectShort = errors.New("object has fewer elements than its meta counts")
 
 func (c *elemCursor) next() (rdb.Elem, error) {
@@ -197,7 +207,11 @@ func (c *elemCursor) next() (rdb.Elem, error) {
 	if err != nil {
 		return rdb.Elem{}, err
 	}
-	c.valid = c.it.Next()
+	if c.backward {
+		c.valid = c.it.Prev()
+	} else {
+		c.valid = c.it.Next()
+	}
 	return e, nil
 }
 

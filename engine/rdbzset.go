@@ -16,8 +16,11 @@ func init() {
 	registerRDB(storage.TypeZSet, rdb.KindZSet, &rdbCodec{object: zsetObject, load: loadZSet})
 }
 
+// zsetObject walks the set from its highest score down: Redis writes a
+// skiplist that way (its loader then inserts at the head), so DUMP and RDB
+// bytes are the same. A listpack is sorted ascending by the encoder.
 func zsetObject(r elemReader, m *storage.Meta) (*rdb.Object, *elemCursor, error) {
-	cur, err := newElemCursor(r, m.OID, []byte{zsetScoreTag}, []byte{zsetScoreTag + 1}, func(sub, val []byte) (rdb.Elem, error) {
+	cur, err := newBackwardElemCursor(r, m.OID, []byte{zsetScoreTag}, []byte{zsetScoreTag + 1}, func(sub, val []byte) (rdb.Elem, error) {
 		if len(sub) < 9 {
 			return rdb.Elem{}, errZsetIndex
 		}
