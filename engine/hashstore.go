@@ -133,14 +133,15 @@ func (h *hashEdit) set(field, value []byte) bool {
 		m.Ext = binary.AppendUvarint(nil, seq+1)
 	}
 	x.elemSet(m.OID, field, hashRecord(seq, value))
-	if exists {
-		return false
+	if !exists {
+		m.Count++
 	}
-	m.Count++
+	// Redis checks the size after every write, an update too: a listpack
+	// over a limit lowered since converts on its next write.
 	if m.Enc == encHashListpack && m.Count > x.s.cfg.Int("hash-max-listpack-entries") {
 		h.convert()
 	}
-	return true
+	return !exists
 }
 
 func (h *hashEdit) nextSeq() uint64 {

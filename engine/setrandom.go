@@ -172,6 +172,14 @@ func spopCount(x *Ctx) {
 			s.drop(e.member)
 			popped = append(popped, e.member)
 		}
+		// When few members stay (a fifth of those popped or less), Redis
+		// 7.0 moves them to a new set, an intset if they fit one.
+		if s.m.Count*5 <= count {
+			s.m.Enc = encSetHashtable
+			if x.intsetEligible(x.setMembers(s.m)) {
+				s.m.Enc = encSetIntset
+			}
+		}
 		s.save()
 		x.notify(classSet, "spop", key)
 	}

@@ -12,8 +12,9 @@ import (
 
 // Set encodings (meta Enc), as OBJECT ENCODING names them in Redis 7.0: an
 // intset while every member is an integer and there are at most
-// set-max-intset-entries of them, a hashtable once either fails; like
-// Redis, a set never goes back to an intset.
+// set-max-intset-entries of them, a hashtable once either fails. As in
+// Redis, a hashtable goes back to an intset only when SPOP moves the few
+// members it leaves to a new set (setrandom.go).
 const (
 	encSetIntset    byte = 0
 	encSetHashtable byte = 1
