@@ -91,6 +91,11 @@ func (c *Client) subscribedRESP2() bool { return c.protoVersion() == 2 && c.subs
 func (c *Client) Exempt() bool { return c.subscribed() }
 
 func subscribe(x *Ctx, kind subKind) {
+	if kind == kindShard && x.shared {
+		// Redis denies it to a client that may not block (EXEC).
+		x.fail("ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client")
+		return
+	}
 	p := x.s.pubsub
 	for _, name := range x.args[1:] {
 		p.mu.Lock()

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"slices"
+	"sort"
 	"strings"
 	"sync"
 
@@ -45,10 +47,18 @@ type tracking struct {
 	keys     map[string]map[uint64]struct{} // key → ids of clients that read it
 	prefixes map[string]map[uint64]struct{} // BCAST prefix → client ids
 	clients  map[uint64]*Client             // every client with tracking on
+	later    map[*Client][]invNote          // BCAST messages to send after a writer's own
+}
+
+// invNote is one invalidation message to send.
+type invNote struct {
+	c        *Client
+	redirect uint64
+	keys     []string
 }
 
 func newTracking() *tracking {
-	return &tracking{keys: map[string]map[uint64]struct{}{}, prefixes: map[string]map[uint64]struct{}{}, clients: map[uint64]*Client{}}
+	return &tracking{keys: map[string]map[uint64]struct{}{}, prefixes: map[string]map[uint64]struct{}{}, clients: map[uint64]*Client{}, later: map[*Client][]invNote{}}
 }
 
 const invalidateChannel = "__redis__:invalidate"
@@ -69,16 +79,21 @@ func cmdClientTracking(x *Ctx) {
 		more := i+1 < len(x.args)
 		switch a := x.args[i]; {
 		case eq(a, "redirect") && more:
-			id, ok := parseClientID(x.args[i+1])
+			if next.redirect != 0 {
+				x.fail("ERR A client can only redirect to a single other client")
+				return
+			}
+			// Any integer parses; 0 and negatives name no client.
+			id, ok := parseInt(x.args[i+1])
 			if !ok {
 				x.fail(errNotInt)
 				return
 			}
-			if x.s.clientByID(id) == nil {
+			if id <= 0 || x.s.clientByID(uint64(id)) == nil {
 				x.fail("ERR The client ID you want redirect to does not exist")
 				return
 			}
-			next.redirect = id
+			next.redirect = uint64(id)
 			i++
 		case eq(a, "bcast"):
 			next.bcast = true
@@ -102,32 +117,38 @@ func cmdClientTracking(x *Ctx) {
 		x.w.OK()
 		return
 	}
+	// Redis's order of checks.
 	switch {
-	case t.on && t.bcast != next.bcast:
-		x.fail("ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.")
-		return
 	case len(prefixes) > 0 && !next.bcast:
 		x.fail("ERR PREFIX option requires BCAST mode to be enabled")
 		return
-	case t.on && (t.optin != next.optin || t.optout != next.optout):
-		x.fail("ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.")
+	case t.on && t.bcast != next.bcast:
+		x.fail("ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.")
+		return
+	case next.bcast && (next.optin || next.optout):
+		x.fail("ERR OPTIN and OPTOUT are not compatible with BCAST")
 		return
 	case next.optin && next.optout:
 		x.fail("ERR You can't specify both OPTIN mode and OPTOUT mode")
 		return
-	case next.bcast && (next.optin || next.optout):
-		x.fail("ERR OPTIN and OPTOUT are not compatible with BCAST")
+	case t.on && (next.optin && t.optout || next.optout && t.optin):
+		// Only a switch between the two is refused: OPTIN to plain
+		// tracking and back is fine.
+		x.fail("ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.")
 		return
 	}
 	if msg := prefixConflict(t.prefixes, prefixes); msg != "" {
 		x.fail(msg)
 		return
 	}
-	if next.bcast && len(prefixes) == 0 && len(t.prefixes) == 0 {
-		prefixes = []string{""} // BCAST without a prefix tracks every key
+	if next.bcast && len(prefixes) == 0 && !slices.Contains(t.prefixes, "") {
+		// BCAST without a prefix tracks every key, even beside prefixes
+		// given before (Redis checks no overlap then).
+		prefixes = []string{""}
 	}
 	next.on = true
 	next.prefixes = append(append([]string(nil), t.prefixes...), prefixes...)
+	sort.Strings(next.prefixes) // Redis keeps them in a radix tree
 	x.s.tracking.enable(x.c, next, prefixes)
 	x.w.OK()
 }
@@ -179,7 +200,7 @@ func (t *tracking) disable(c *Client) {
 
 func cmdClientCaching(x *Ctx) {
 	t := &x.c.track
-	if !t.on || !(t.optin || t.optout) {
+	if !t.on {
 		x.fail("ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled")
 		return
 	}
@@ -254,14 +275,8 @@ func cmdClientTrackingInfo(x *Ctx) {
 		x.w.Int(int64(t.redirect))
 	}
 	x.w.BulkString("prefixes")
-	var prefixes []string
+	x.w.Array(len(t.prefixes))
 	for _, p := range t.prefixes {
-		if p != "" {
-			prefixes = append(prefixes, p)
-		}
-	}
-	x.w.Array(len(prefixes))
-	for _, p := range prefixes {
 		x.w.BulkString(p)
 	}
 }
@@ -301,48 +316,60 @@ func (s *Server) invalidate(writer *Client, mods []keyRef) {
 		t.mu.Unlock()
 		return
 	}
-	// Redis sends one message per key to clients that read it, and one per
-	// prefix with all its written keys to BCAST clients.
-	type note struct {
-		c        *Client
-		redirect uint64
-		prefix   string
-		keys     []string
-	}
-	var notes []note
-	add := func(id uint64, key, prefix string, bcast bool) {
-		c := t.clients[id]
-		if c == nil || (c == writer && c.track.noloop) {
-			return
-		}
-		if bcast {
-			for i := range notes {
-				if notes[i].c == c && notes[i].prefix == prefix {
-					notes[i].keys = append(notes[i].keys, key)
-					return
-				}
-			}
-		}
-		notes = append(notes, note{c, c.track.redirect, prefix, []string{key}})
-	}
+	// Redis sends one message per key to clients that read it, during the
+	// command, and then one per BCAST prefix (in prefix order) with its
+	// written keys, sorted and without repeats, as its radix trees give them.
+	var notes []invNote
 	for _, m := range mods {
 		for id := range t.keys[m.key] {
-			add(id, m.key, "", false)
-		}
-		delete(t.keys, m.key)
-		for p, ids := range t.prefixes {
-			if strings.HasPrefix(m.key, p) {
-				for id := range ids {
-					add(id, m.key, p, true)
-				}
+			// A client that switched to BCAST since it read the key is
+			// told by prefix only.
+			if c := t.clients[id]; c != nil && !c.track.bcast && !(c == writer && c.track.noloop) {
+				notes = append(notes, invNote{c, c.track.redirect, []string{m.key}})
 			}
 		}
+		delete(t.keys, m.key)
+	}
+	perKey := len(notes)
+	prefixes := make([]string, 0, len(t.prefixes))
+	for p := range t.prefixes {
+		prefixes = append(prefixes, p)
+	}
+	sort.Strings(prefixes)
+	for _, p := range prefixes {
+		var keys []string
+		for _, m := range mods {
+			if strings.HasPrefix(m.key, p) {
+				keys = append(keys, m.key)
+			}
+		}
+		if len(keys) == 0 {
+			continue
+		}
+		sort.Strings(keys)
+		keys = slices.Compact(keys)
+		for id := range t.prefixes[p] {
+			if c := t.clients[id]; c != nil && !(c == writer && c.track.noloop) {
+				notes = append(notes, invNote{c, c.track.redirect, keys})
+			}
+		}
+	}
+	// The writer hears of its own writes after its reply (Redis defers
+	// them so they never split a reply), and Redis sends BCAST messages
+	// later still: behind those, when there are some.
+	deferred := false
+	for _, n := range notes[:perKey] {
+		if n.c == writer {
+			deferred = true
+		}
+	}
+	if deferred {
+		t.later[writer] = append(t.later[writer], notes[perKey:]...)
+		notes = notes[:perKey]
 	}
 	t.mu.Unlock()
 	for _, n := range notes {
 		if n.c == writer {
-			// The writer hears of its own writes after its reply (Redis
-			// defers them so they never split a reply).
 			writer.pendingInvalidations = append(writer.pendingInvalidations, n.keys)
 			continue
 		}
@@ -365,6 +392,8 @@ func (s *Server) invalidateAll() {
 		targets = append(targets, target{c, c.track.redirect})
 	}
 	t.mu.Unlock()
+	// In connection order, as Redis walks its client list.
+	sort.Slice(targets, func(i, j int) bool { return targets[i].c.id < targets[j].c.id })
 	for _, tg := range targets {
 		s.sendInvalidation(tg.c, tg.redirect, nil, true)
 	}
@@ -394,7 +423,9 @@ func (s *Server) sendInvalidation(c *Client, redirect uint64, keys []string, all
 	case target.protoVersion() == 3:
 		w.Push(2)
 		w.BulkString("invalidate")
-	case target != c && target.subscribedTo(invalidateChannel):
+	case redirect != 0 && target.subscribed():
+		// Redis checks the pub/sub mode, not a subscription to the
+		// channel, and a client may redirect to itself.
 		w.Push(3)
 		w.BulkString("message")
 		w.BulkString(invalidateChannel)
@@ -402,7 +433,13 @@ func (s *Server) sendInvalidation(c *Client, redirect uint64, keys []string, all
 		return // RESP2 without a redirect cannot receive pushes
 	}
 	if all {
-		w.Null()
+		// Redis writes the null of the tracking client's protocol, even
+		// to a redirect client speaking the other one.
+		if c.protoVersion() == 3 {
+			w.Raw([]byte("_\r\n"))
+		} else {
+			w.Raw([]byte("$-1\r\n"))
+		}
 	} else {
 		w.Array(len(keys))
 		for _, k := range keys {
@@ -416,14 +453,6 @@ func (s *Server) clientByID(id uint64) *Client {
 	s.clientsMu.Lock()
 	defer s.clientsMu.Unlock()
 	return s.clients[id]
-}
-
-// subscribedTo reports whether the client subscribed to a channel.
-func (c *Client) subscribedTo(channel string) bool {
-	c.s.pubsub.mu.RLock()
-	defer c.s.pubsub.mu.RUnlock()
-	_, ok := c.subs[kindChannel][channel]
-	return ok
 }
 
 // trackingStats are INFO's tracking_clients, tracking_total_keys and
@@ -444,4 +473,12 @@ func (c *Client) sendPendingInvalidations() {
 		c.s.sendInvalidation(c, c.track.redirect, keys, false)
 	}
 	c.pendingInvalidations = c.pendingInvalidations[:0]
+	t := c.s.tracking
+	t.mu.Lock()
+	later := t.later[c]
+	delete(t.later, c)
+	t.mu.Unlock()
+	for _, n := range later {
+		c.s.sendInvalidation(n.c, n.redirect, n.keys, false)
+	}
 }
