@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/cairndb/cairn/engine/lualib"
 	"github.com/cairndb/cairn/geohash"
 	"github.com/cairndb/cairn/resp"
 )
@@ -43,11 +44,8 @@ func (x *Ctx) lonLatArgs(lon, lat []byte) (float64, float64, bool) {
 // printfF formats like C's "%f", which writes infinities as inf and -inf
 // (Go: +Inf, -Inf).
 func printfF(f float64) string {
-	switch {
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
+	if math.IsInf(f, 0) {
+		return lualib.FormatNumber(f) // glibc's spelling
 	}
 	return strconv.FormatFloat(f, 'f', 6, 64)
 }

@@ -563,7 +563,7 @@ func ldbValue(b []byte, v lua.LValue, depth int) []byte {
 	}
 	switch v := v.(type) {
 	case lua.LString:
-		return appendRepr(b, []byte(v))
+		return appendQuoted(b, []byte(v))
 	case lua.LNumber:
 		return append(b, cFormatG(float64(v))...)
 	case lua.LBool:
@@ -592,52 +592,19 @@ func ldbValue(b []byte, v lua.LValue, depth int) []byte {
 		}
 		return append(append(append(b, '{'), pick...), '}')
 	}
-	return appendRepr(b, fmt.Appendf(nil, "%s@%p", v.Type(), v))
+	return appendQuoted(b, fmt.Appendf(nil, "%s@%p", v.Type(), v))
 }
 
 // cFormatG is C's printf("%g").
 func cFormatG(f float64) string {
-	switch {
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	case math.IsNaN(f):
-		if math.Signbit(f) {
-			return "-nan"
-		}
-		return "nan"
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return lualib.FormatNumber(f) // glibc's spellings
 	}
 	return strconv.FormatFloat(f, 'g', 6, 64)
 }
 
-// appendRepr appends s quoted as Redis's sdscatrepr does.
-func appendRepr(b, s []byte) []byte {
-	b = append(b, '"')
-	for _, c := range s {
-		switch c {
-		case '\\', '"':
-			b = append(b, '\\', c)
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		case '\a':
-			b = append(b, '\\', 'a')
-		case '\b':
-			b = append(b, '\\', 'b')
-		default:
-			if c >= 0x20 && c < 0x7f {
-				b = append(b, c)
-			} else {
-				b = fmt.Appendf(b, "\\x%02x", c)
-			}
-		}
-	}
-	return append(b, '"')
-}
+// appendQuoted appends s quoted as Redis's sdscatrepr does.
+func appendQuoted(b, s []byte) []byte { return append(b, quoteRepr(s)...) }
 
 // ldbReply appends a RESP reply in the debugger's words and returns the
 // rest of the input after it.
@@ -652,7 +619,7 @@ func ldbReply(b, r []byte) ([]byte, []byte) {
 	line, rest := r[1:end], r[end+2:]
 	switch r[0] {
 	case '+', '-':
-		return appendRepr(b, r[:end]), rest
+		return appendQuoted(b, r[:end]), rest
 	case ':':
 		return append(b, line...), rest
 	case '$':
@@ -660,7 +627,7 @@ func ldbReply(b, r []byte) ([]byte, []byte) {
 		if n < 0 {
 			return append(b, "NULL"...), rest
 		}
-		return appendRepr(b, rest[:n]), rest[n+2:]
+		return appendQuoted(b, rest[:n]), rest[n+2:]
 	case '*', '~', '%':
 		n, _ := strconv.Atoi(string(line))
 		if n < 0 {
