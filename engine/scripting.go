@@ -190,15 +190,18 @@ func cmdEval(x *Ctx, bySHA, readOnly bool) {
 	// As in Redis, the script is shown to MONITOR before the commands it
 	// runs (EVAL is skip_monitor, so the dispatcher does not show it).
 	x.s.showMonitors(x, x.c.monitorSource())
+	var d *ldbSession // SCRIPT DEBUG: the EVAL is a debugging session
 	if x.c.debugScripts != ldbOff {
-		if !bySHA {
-			debugEval(x, readOnly)
-		} else if len(x.args[1]) != 40 {
+		switch {
+		case bySHA && len(x.args[1]) != 40:
 			x.fail("NOSCRIPT No matching script. Please use EVAL.")
-		} else {
+			return
+		case bySHA:
 			x.fail("ERR Please use EVAL instead of EVALSHA for debugging")
+			return
 		}
-		return
+		d = newLdbSession(x)
+		defer d.end(x)
 	}
 	numKeys, ok := parseNumKeys(x, errNotInt)
 	if !ok {
@@ -221,13 +224,23 @@ func cmdEval(x *Ctx, bySHA, readOnly bool) {
 	if !sc.flags.allowsRun(x, readOnly) {
 		return
 	}
+	proto := sc.proto
 	vm := e.evalVM()
-	fn := vm.L.NewFunctionFromProto(sc.proto)
+	if d != nil {
+		if proto = d.compile(x, vm); proto == nil {
+			return
+		}
+		defer vm.sb.SetGlobal(ldbHook, lua.LNil)
+	}
+	fn := vm.L.NewFunctionFromProto(proto)
 	fn.Env = vm.sb.Env
 	vm.sb.SetGlobal("KEYS", stringsTable(vm.L, x.args[3:3+numKeys]))
 	vm.sb.SetGlobal("ARGV", stringsTable(vm.L, x.args[3+numKeys:]))
-	r := &scriptRun{x: x, name: sc.sha, isEval: true, readOnly: readOnly || sc.flags&flagNoWrites != 0}
+	r := &scriptRun{x: x, name: sc.sha, isEval: true, readOnly: readOnly || sc.flags&flagNoWrites != 0, ldb: d}
 	e.run(r, vm, fn)
+	if d != nil {
+		d.rollback(x)
+	}
 }
 
 // allowsRun checks, before a script starts, that its flags let it run as

@@ -78,45 +78,36 @@ type ldbSession struct {
 	gone      bool          // the client disconnected: run to the end
 }
 
-// debugEval runs cmdEval's script as a debugging session.
-func debugEval(x *Ctx, readOnly bool) {
+// newLdbSession starts a session for the client's EVAL: it stops before
+// the script's first line.
+func newLdbSession(x *Ctx) *ldbSession {
 	d := &ldbSession{c: x.c, mode: x.c.debugScripts, src: strings.Split(string(x.args[1]), "\n"),
 		step: true, maxlen: ldbDefaultMaxLen}
-	defer d.end(x)
-	numKeys, ok := parseNumKeys(x, errNotInt)
-	if !ok {
-		return
-	}
-	e := x.s.scripts
-	sc, reject := e.compile(x.args[1]) // cached as any EVAL script
-	if reject != "" {
-		x.fail(reject)
-		return
-	}
-	if !sc.flags.allowsRun(x, readOnly) {
-		return
-	}
-	_, code, _ := parseEvalShebang(string(x.args[1]))
-	proto, msg := lualib.CompileStepping(code, "user_script", ldbHook)
-	if msg != "" {
-		x.fail("ERR Error compiling script (new function): " + msg)
-		return
-	}
-	vm := e.evalVM()
-	d.vm = vm
 	d.timeLimit = time.Duration(x.s.cfg.Int("busy-reply-threshold")) * time.Millisecond
 	if d.timeLimit <= 0 {
 		d.timeLimit = 5 * time.Second
 	}
-	fn := vm.L.NewFunctionFromProto(proto)
-	fn.Env = vm.sb.Env
-	vm.sb.SetGlobal("KEYS", stringsTable(vm.L, x.args[3:3+numKeys]))
-	vm.sb.SetGlobal("ARGV", stringsTable(vm.L, x.args[3+numKeys:]))
+	return d
+}
+
+// compile compiles the EVAL script to stop at its lines and puts the line
+// hook in vm's globals (the caller takes it out); nil after an error.
+func (d *ldbSession) compile(x *Ctx, vm *luaVM) *lua.FunctionProto {
+	_, code, _ := parseEvalShebang(string(x.args[1]))
+	proto, msg := lualib.CompileStepping(code, "user_script", ldbHook)
+	if msg != "" {
+		x.fail("ERR Error compiling script (new function): " + msg)
+		return nil
+	}
+	d.vm = vm
 	vm.sb.SetGlobal(ldbHook, vm.L.NewFunction(d.lineHook))
-	defer vm.sb.SetGlobal(ldbHook, lua.LNil)
-	r := &scriptRun{x: x, name: sc.sha, isEval: true, readOnly: readOnly || sc.flags&flagNoWrites != 0, ldb: d}
 	d.resumed = time.Now()
-	e.run(r, vm, fn)
+	return proto
+}
+
+// rollback discards a YES session's writes, as Redis's forked session
+// never makes them (in MULTI they are EXEC's too, and stay).
+func (d *ldbSession) rollback(x *Ctx) {
 	if d.mode == ldbRollback && !x.shared && x.txn != nil {
 		x.txn.Discard()
 		x.txn = nil
