@@ -233,7 +233,8 @@ func (d *ldbSession) repl(L *lua.LState) {
 	for {
 		argv, err := d.c.conn.ReadCommand()
 		if err != nil {
-			// Nobody is left to debug: the script runs to its end.
+			// Nobody is left to debug: the script runs on without stops
+			// (killed past the time limit, lineHook).
 			d.gone, d.step, d.bps = true, false, nil
 			return
 		}
