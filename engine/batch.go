@@ -32,6 +32,7 @@ type openBatch struct {
 	modified []keyRef
 	events   []event
 	ready    []keyRef
+	reads    []trackedRead
 }
 
 // joinBatch runs x inside the client's open batch (opening one if needed)
@@ -60,7 +61,7 @@ func (c *Client) joinBatch(x *Ctx) bool {
 	}
 	x.txn, x.shared = b.x.txn, true
 	s.account(x, s.runTimed(x))
-	s.rememberReads(x)
+	b.reads = addTrackedReads(b.reads, len(b.modified), x)
 	s.monitor(x)
 	b.modified = append(b.modified, x.modified...)
 	b.events = append(b.events, x.events...)
@@ -93,6 +94,7 @@ func (c *Client) recycle(b *openBatch) {
 	clear(b.modified)
 	clear(b.events)
 	clear(b.ready)
+	clear(b.reads)
 	clear(b.x.after)
 	*b.x = Ctx{after: b.x.after[:0]}
 	// Kept up to a few keys per command (MSET's 10 in redis-benchmark):
@@ -100,7 +102,7 @@ func (c *Client) recycle(b *openBatch) {
 	if max(cap(b.modified), cap(b.events), cap(b.ready)) > keptBatchKeys {
 		b.modified, b.events, b.ready = nil, nil, nil
 	}
-	b.modified, b.events, b.ready = b.modified[:0], b.events[:0], b.ready[:0]
+	b.modified, b.events, b.ready, b.reads = b.modified[:0], b.events[:0], b.ready[:0], b.reads[:0]
 	c.lastBatch = b
 }
 
@@ -164,10 +166,10 @@ func (c *Client) commitBatch() {
 			c.w.Error("ERR " + err.Error())
 			s.stats.countError("ERR")
 		}
-		b.modified, b.events, b.ready = nil, nil, nil
+		b.modified, b.events, b.ready, b.reads = nil, nil, nil, nil
 	}
 	c.emit()
-	b.x.modified, b.x.events, b.x.ready = b.modified, b.events, b.ready
+	b.x.modified, b.x.events, b.x.ready, b.x.trackReads = b.modified, b.events, b.ready, b.reads
 	s.afterWrite(b.x)
 	c.sendPendingInvalidations()
 	c.recycle(b)

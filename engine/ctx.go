@@ -35,6 +35,9 @@ type Ctx struct {
 	modified     []keyRef // keys written, for WATCH and blocked clients
 	ready        []keyRef // keys blocked clients should retry though not written (SWAPDB)
 	events       []event  // keyspace notifications to publish after commit
+	// Reads by the commands run for this one (EXEC, a script, a
+	// pipeline's batch) that its client tracks, placed among modified.
+	trackReads []trackedRead
 }
 
 type keyRef struct {

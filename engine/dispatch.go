@@ -441,8 +441,8 @@ func (s *Server) afterWrite(x *Ctx) {
 	if len(x.events) > 0 {
 		s.publishEvents(x.events)
 	}
-	if len(x.modified) > 0 {
-		s.invalidate(x.c, x.modified)
+	if len(x.modified) > 0 || len(x.trackReads) > 0 {
+		s.invalidate(x.c, x.modified, x.trackReads)
 	}
 	if len(x.ready) > 0 {
 		s.blocking.signal(s, x.ready)

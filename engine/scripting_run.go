@@ -207,7 +207,7 @@ func (r *scriptRun) exec(args [][]byte) ([]byte, string) {
 	}
 	s.feedMonitors(sub, "lua")
 	sub.c = x.c // the caller tracks the keys its script read (CLIENT TRACKING)
-	s.rememberReads(sub)
+	x.trackReads = addTrackedReads(x.trackReads, len(x.modified), sub)
 	x.modified = append(x.modified, sub.modified...)
 	x.events = append(x.events, sub.events...)
 	x.ready = append(x.ready, sub.ready...)

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"slices"
 	"sort"
 	"strings"
@@ -281,35 +282,76 @@ func cmdClientTrackingInfo(x *Ctx) {
 	}
 }
 
-// rememberReads records the keys a read-only command read, for a client in
-// the default (non-BCAST) tracking mode, honouring OPTIN/OPTOUT.
-func (s *Server) rememberReads(x *Ctx) {
+// trackedKeys are the keys a read-only command read that its client
+// tracks: in the default (non-BCAST) mode, honouring OPTIN/OPTOUT.
+func trackedKeys(x *Ctx) [][]byte {
 	c := x.c
+	if c == nil || !c.track.on {
+		return nil
+	}
 	t := &c.track
-	if c == nil || !t.on {
-		return
-	}
 	if t.bcast || !x.cmd.readonly || (t.optin && t.caching != 1) || (t.optout && t.caching == -1) {
-		return
+		return nil
 	}
-	keys, ok := x.keyArgs()
-	if !ok {
-		return
+	keys, _ := x.keyArgs()
+	return keys
+}
+
+// rememberReads records the keys a command read, for its client.
+func (s *Server) rememberReads(x *Ctx) {
+	if keys := trackedKeys(x); keys != nil {
+		s.tracking.mu.Lock()
+		s.tracking.remember(x.c.id, keys)
+		s.tracking.mu.Unlock()
 	}
-	s.tracking.mu.Lock()
+}
+
+// remember records keys read by client id. The caller holds t.mu.
+func (t *tracking) remember(id uint64, keys [][]byte) {
 	for _, k := range keys {
-		set := s.tracking.keys[string(k)]
+		set := t.keys[string(k)]
 		if set == nil {
 			set = map[uint64]struct{}{}
-			s.tracking.keys[string(k)] = set
+			t.keys[string(k)] = set
 		}
-		set[c.id] = struct{}{}
+		set[id] = struct{}{}
 	}
-	s.tracking.mu.Unlock()
+}
+
+// trackedRead is a tracked read inside an EXEC, script or pipeline: Redis
+// invalidates a key as it is written, so a read after a write of the same
+// transaction is remembered after that write's invalidation, and one
+// before it is invalidated by it. at is how many of the enclosing
+// command's writes came first.
+type trackedRead struct {
+	at   int
+	keys [][]byte
+}
+
+// addTrackedReads appends sub's tracked reads to reads, sub running after
+// written writes of the enclosing command.
+func addTrackedReads(reads []trackedRead, written int, sub *Ctx) []trackedRead {
+	for _, r := range sub.trackReads { // a script inside EXEC
+		reads = append(reads, trackedRead{written + r.at, r.keys})
+	}
+	if keys := trackedKeys(sub); keys != nil {
+		// After the keys it expired, which it deleted before reading.
+		reads = append(reads, trackedRead{written + len(sub.modified), cloneKeys(keys)})
+	}
+	return reads
+}
+
+func cloneKeys(keys [][]byte) [][]byte {
+	out := make([][]byte, len(keys))
+	for i, k := range keys {
+		out[i] = bytes.Clone(k) // arguments live in the connection's buffer
+	}
+	return out
 }
 
 // invalidate tells the clients that read or watch (BCAST) written keys.
-func (s *Server) invalidate(writer *Client, mods []keyRef) {
+// reads, if any, are the writer's tracked reads among the writes.
+func (s *Server) invalidate(writer *Client, mods []keyRef, reads []trackedRead) {
 	t := s.tracking
 	t.mu.Lock()
 	if len(t.clients) == 0 {
@@ -320,7 +362,11 @@ func (s *Server) invalidate(writer *Client, mods []keyRef) {
 	// command, and then one per BCAST prefix (in prefix order) with its
 	// written keys, sorted and without repeats, as its radix trees give them.
 	var notes []invNote
-	for _, m := range mods {
+	for i, m := range mods {
+		for len(reads) > 0 && reads[0].at <= i {
+			t.remember(writer.id, reads[0].keys)
+			reads = reads[1:]
+		}
 		for id := range t.keys[m.key] {
 			// A client that switched to BCAST since it read the key is
 			// told by prefix only.
@@ -329,6 +375,9 @@ func (s *Server) invalidate(writer *Client, mods []keyRef) {
 			}
 		}
 		delete(t.keys, m.key)
+	}
+	for _, r := range reads {
+		t.remember(writer.id, r.keys)
 	}
 	perKey := len(notes)
 	prefixes := make([]string, 0, len(t.prefixes))

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -161,5 +162,42 @@ func TestRueidisClientSideCaching(t *testing.T) {
 			t.Fatalf("the cached value stayed %q after another client's SET", v)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Redis invalidates a key as it is written: in a pipeline or EXEC, a read
+// after the write stays tracked and gets no invalidation, and a read
+// before it gets one.
+func TestTrackingReadsAndWritesInOrder(t *testing.T) {
+	var replies [2][]string
+	for i, srv := range []*cairntest.Server{cairntest.StartRedis(t), cairntest.StartCairn(t)} {
+		c := cairntest.Dial(t, srv.Addr)
+		c.Do("HELLO", "3")
+		c.Do("CLIENT", "TRACKING", "ON")
+		run := func(cmds ...[]string) {
+			for _, cmd := range cmds {
+				c.Send(cmd...)
+			}
+			for range cmds {
+				replies[i] = append(replies[i], c.Read())
+			}
+			for {
+				r, ok := c.ReadTimeout(150 * time.Millisecond)
+				if !ok {
+					break
+				}
+				replies[i] = append(replies[i], r)
+			}
+		}
+		run([]string{"SET", "a", "1"}, []string{"GET", "a"})                            // a stays tracked
+		run([]string{"GET", "b"}, []string{"SET", "b", "1"})                            // b invalidated
+		run([]string{"SET", "c", "1"}, []string{"GET", "c"}, []string{"SET", "c", "2"}) // c invalidated
+		run([]string{"MULTI"}, []string{"SET", "d", "1"}, []string{"GET", "d"}, []string{"EXEC"})
+		run([]string{"MULTI"}, []string{"GET", "e"}, []string{"SET", "e", "1"}, []string{"GET", "e"}, []string{"EXEC"})
+		cairntest.Dial(t, srv.Addr).Do("MSET", "a", "x", "d", "x", "e", "x") // one message each
+		run()
+	}
+	if strings.Join(replies[0], "") != strings.Join(replies[1], "") {
+		t.Errorf("replies and invalidations:\n redis: %q\n cairn: %q", replies[0], replies[1])
 	}
 }

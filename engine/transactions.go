@@ -97,7 +97,7 @@ func cmdExec(x *Ctx) {
 		sub := &Ctx{s: x.s, c: c, cmd: q.cmd, args: q.args, w: x.w, db: c.dbIndex(), now: unixMilli(), txn: x.tx(), shared: true}
 		x.s.runBody(sub, func() { q.cmd.run(sub) })
 		x.s.feedMonitors(sub, c.monitorSource()) // as Redis: between MULTI and EXEC
-		x.s.rememberReads(sub)
+		x.trackReads = addTrackedReads(x.trackReads, len(x.modified), sub)
 		x.modified = append(x.modified, sub.modified...)
 		x.events = append(x.events, sub.events...)
 		x.ready = append(x.ready, sub.ready...)
