@@ -184,14 +184,8 @@ func newElemCursor(r elemReader, oid uint64, lower, upper []byte, decode func(su
 	return &elemCursor{it: it, valid: it.First(), decode: decode}, nil
 }
 
-// newBackwardElemCursor is newElemCursor walking from the last element.
-func newBackwardElemCursor(r elemReader, oid uint64, lower, upper []byte, decode func(sub, val []byte) (rdb.Elem, error)) (*elemCursor, error) {
-	it, err := r.Iter(oid, lower, upper)
-	if err != nil {
-		return nil, err
-	}
-	return &elemCursor{it: it, valid: it.Last(), backward: true, decode: decode}, nil
-}
+// fromLast makes c walk from the last element back.
+func (c *elemCursor) fromLast() { c.backward, c.valid = true, c.it.Last() }
 
 var errObjectShort = errors.New("object has fewer elements than its meta counts")
 

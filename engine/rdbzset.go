@@ -20,7 +20,7 @@ func init() {
 // skiplist that way (its loader then inserts at the head), so DUMP and RDB
 // bytes are the same. A listpack is sorted ascending by the encoder.
 func zsetObject(r elemReader, m *storage.Meta) (*rdb.Object, *elemCursor, error) {
-	cur, err := newBackwardElemCursor(r, m.OID, []byte{zsetScoreTag}, []byte{zsetScoreTag + 1}, func(sub, val []byte) (rdb.Elem, error) {
+	cur, err := newElemCursor(r, m.OID, []byte{zsetScoreTag}, []byte{zsetScoreTag + 1}, func(sub, val []byte) (rdb.Elem, error) {
 		if len(sub) < 9 {
 			return rdb.Elem{}, errZsetIndex
 		}
@@ -33,6 +33,7 @@ func zsetObject(r elemReader, m *storage.Meta) (*rdb.Object, *elemCursor, error)
 	if err != nil {
 		return nil, nil, err
 	}
+	cur.fromLast()
 	return &rdb.Object{Kind: rdb.KindZSet, Len: m.Count, Next: cur.next}, cur, nil
 }
 

@@ -6,6 +6,8 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
+
+	"github.com/cairndb/cairn/cnum"
 )
 
 // sortScore parses a value SORT sorts by numerically, as Redis does with
@@ -16,7 +18,7 @@ import (
 func sortScore(b []byte) (float64, bool) {
 	s := string(cString(b))
 	num := strings.TrimLeft(s, " \t\n\v\f\r")
-	n := strtodLen(num)
+	_, n := cnum.Strtod(num)
 	if n == 0 {
 		return 0, s == "" // strtod read nothing: fine only at the string's end
 	}
@@ -70,81 +72,6 @@ func exactTiny(lower, literal string, f float64) bool {
 	}
 	r, ok := new(big.Rat).SetString(literal)
 	return ok && r.Cmp(new(big.Rat).SetFloat64(f)) == 0
-}
-
-// strtodLen is how many bytes of s strtod would read as a number.
-func strtodLen(s string) int {
-	i := 0
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		i++
-	}
-	lower := strings.ToLower(s[i:])
-	switch {
-	case strings.HasPrefix(lower, "infinity"):
-		return i + len("infinity")
-	case strings.HasPrefix(lower, "inf"):
-		return i + len("inf")
-	case strings.HasPrefix(lower, "nan"):
-		i += len("nan")
-		if rest := s[i:]; strings.HasPrefix(rest, "(") {
-			if end := strings.IndexByte(rest, ')'); end > 0 && strings.Trim(rest[1:end], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == "" {
-				i += end + 1
-			}
-		}
-		return i
-	}
-	isDigit := func(c byte) bool { return c >= '0' && c <= '9' }
-	isHexDigit := func(c byte) bool { return isDigit(c) || (c|0x20 >= 'a' && c|0x20 <= 'f') }
-	digit, expChar := isDigit, byte('e')
-	if strings.HasPrefix(lower, "0x") {
-		digit, expChar = isHexDigit, 'p'
-		start := i
-		i += 2
-		if j := scanMantissa(s, i, digit); j > i {
-			i = j
-		} else {
-			return start + 1 // just the "0"
-		}
-	} else if j := scanMantissa(s, i, digit); j > i {
-		i = j
-	} else {
-		return 0
-	}
-	// An exponent counts only with at least one digit.
-	if i < len(s) && s[i]|0x20 == expChar {
-		j := i + 1
-		if j < len(s) && (s[j] == '+' || s[j] == '-') {
-			j++
-		}
-		if j < len(s) && isDigit(s[j]) {
-			for j < len(s) && isDigit(s[j]) {
-				j++
-			}
-			i = j
-		}
-	}
-	return i
-}
-
-// scanMantissa reads digits with an optional '.', at least one digit in
-// all; it returns where they end, or from if there are none.
-func scanMantissa(s string, from int, digit func(byte) bool) int {
-	i, digits := from, 0
-	for i < len(s) && digit(s[i]) {
-		i++
-		digits++
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		for i < len(s) && digit(s[i]) {
-			i++
-			digits++
-		}
-	}
-	if digits == 0 {
-		return from
-	}
-	return i
 }
 
 // cString is b as C sees it: up to its first NUL.

@@ -6,6 +6,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/cairndb/cairn/cnum"
 )
 
 // Length encodings: the top two bits of the first byte.
@@ -177,93 +179,13 @@ func listpackScore(b []byte) float64 {
 	return f
 }
 
-// strtod reads the longest prefix of b that C's strtod reads: after white
-// space, a sign and a decimal or hexadecimal number, inf, infinity or nan
-// (whatever follows them). ok is false when there is no such prefix. Out of
-// range, it gives the infinity or zero strtod gives.
-func strtod(b []byte) (f float64, ok bool) {
+// strtod reads the longest prefix of b, a C string, that C's strtod
+// reads; ok is false when there is none.
+func strtod(b []byte) (float64, bool) {
 	s := strings.TrimLeft(string(b), " \t\n\v\f\r")
 	if i := strings.IndexByte(s, 0); i >= 0 {
-		s = s[:i] // a C string
+		s = s[:i]
 	}
-	sign := ""
-	if s != "" && (s[0] == '+' || s[0] == '-') {
-		sign, s = s[:1], s[1:]
-	}
-	lower := strings.ToLower(s)
-	switch {
-	case strings.HasPrefix(lower, "inf"):
-		f = math.Inf(1)
-	case strings.HasPrefix(lower, "nan"):
-		f = math.NaN()
-	default:
-		num, hex := number(s)
-		if num == "" {
-			return 0, false
-		}
-		if hex && !strings.ContainsAny(num, "pP") {
-			num += "p0"
-		}
-		f, _ = strconv.ParseFloat(num, 64)
-	}
-	if sign == "-" {
-		f = -f
-	}
-	return f, true
-}
-
-// number is the longest unsigned number at the start of s: decimal
-// digits with a point and an exponent, or 0x and hexadecimal ones with a
-// binary exponent. A point or exponent without digits is left out.
-func number(s string) (num string, hex bool) {
-	if len(s) > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') {
-		if i := mantissa(s, 2, true); i > 2 {
-			return exponent(s, i, 'p'), true
-		}
-	}
-	if i := mantissa(s, 0, false); i > 0 {
-		return exponent(s, i, 'e'), false
-	}
-	return "", false
-}
-
-// mantissa is the end of the digits from i, with at most one point; i
-// when there are none.
-func mantissa(s string, i int, hex bool) int {
-	j := digits(s, i, hex)
-	n := j - i
-	if j < len(s) && s[j] == '.' {
-		k := digits(s, j+1, hex)
-		n, j = n+k-j-1, k
-	}
-	if n == 0 {
-		return i
-	}
-	return j
-}
-
-// exponent extends the number s[:i] with an exponent (e or p, a sign,
-// decimal digits) when one follows.
-func exponent(s string, i int, e byte) string {
-	if i < len(s) && (s[i] == e || s[i] == e-'a'+'A') {
-		j := i + 1
-		if j < len(s) && (s[j] == '+' || s[j] == '-') {
-			j++
-		}
-		if k := digits(s, j, false); k > j {
-			i = k
-		}
-	}
-	return s[:i]
-}
-
-// digits is the end of the run of digits from i.
-func digits(s string, i int, hex bool) int {
-	for ; i < len(s); i++ {
-		c := s[i]
-		if !('0' <= c && c <= '9' || hex && ('a' <= c && c <= 'f' || 'A' <= c && c <= 'F')) {
-			break
-		}
-	}
-	return i
+	f, n := cnum.Strtod(s)
+	return f, n > 0
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/cairndb/cairn/cnum"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -453,7 +454,7 @@ func (d *jsonDecoder) tokenError(t jsonToken, msg string) jsonToken {
 }
 
 func (d *jsonDecoder) number(t jsonToken) jsonToken {
-	f, n := strtod(d.data[d.pos:])
+	f, n := cnum.Strtod(d.data[d.pos:])
 	if n == 0 {
 		return d.tokenError(t, "invalid number")
 	}
@@ -551,123 +552,4 @@ func (d *jsonDecoder) unicodeEscape() (string, int) {
 		return string(utf8.AppendRune(nil, r)), 12
 	}
 	return string(utf8.AppendRune(nil, r)), 6
-}
-
-// strtod reads the longest number prefix of s as C's strtod does, returning
-// the value and the bytes read (0: none).
-func strtod(s string) (float64, int) {
-	i := 0
-	neg := false
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		neg = s[i] == '-'
-		i++
-	}
-	sign := func(f float64) float64 {
-		if neg {
-			return -f
-		}
-		return f
-	}
-	low := strings.ToLower(s[i:min(len(s), i+8)])
-	switch {
-	case strings.HasPrefix(low, "infinity"):
-		return sign(math.Inf(1)), i + 8
-	case strings.HasPrefix(low, "inf"):
-		return sign(math.Inf(1)), i + 3
-	case strings.HasPrefix(low, "nan"):
-		return sign(math.NaN()), i + 3
-	case strings.HasPrefix(low, "0x"):
-		if f, n := hexFloat(s[i+2:]); n > 0 {
-			return sign(f), i + 2 + n
-		}
-		return 0, i + 1 // just the 0
-	}
-	start := i
-	digits := 0
-	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-		i++
-		digits++
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-			digits++
-		}
-	}
-	if digits == 0 {
-		return 0, 0
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		j := i + 1
-		if j < len(s) && (s[j] == '+' || s[j] == '-') {
-			j++
-		}
-		if j < len(s) && s[j] >= '0' && s[j] <= '9' {
-			for j < len(s) && s[j] >= '0' && s[j] <= '9' {
-				j++
-			}
-			i = j
-		}
-	}
-	f, _ := strconv.ParseFloat(s[start:i], 64) // out of range gives ±Inf or 0, as strtod
-	return sign(f), i
-}
-
-// hexFloat reads hex digits with an optional fraction and p exponent.
-func hexFloat(s string) (float64, int) {
-	var mant float64
-	i, digits, scale := 0, 0, 0
-	for ; i < len(s); i++ {
-		v, ok := hexDigit(s[i])
-		if !ok {
-			break
-		}
-		mant = mant*16 + float64(v)
-		digits++
-	}
-	if i < len(s) && s[i] == '.' {
-		for i++; i < len(s); i++ {
-			v, ok := hexDigit(s[i])
-			if !ok {
-				break
-			}
-			mant = mant*16 + float64(v)
-			scale -= 4
-			digits++
-		}
-	}
-	if digits == 0 {
-		return 0, 0
-	}
-	if i < len(s) && (s[i] == 'p' || s[i] == 'P') {
-		j := i + 1
-		eneg := false
-		if j < len(s) && (s[j] == '+' || s[j] == '-') {
-			eneg = s[j] == '-'
-			j++
-		}
-		e := 0
-		if j < len(s) && s[j] >= '0' && s[j] <= '9' {
-			for ; j < len(s) && s[j] >= '0' && s[j] <= '9'; j++ {
-				e = min(e*10+int(s[j]-'0'), 100000)
-			}
-			if eneg {
-				e = -e
-			}
-			scale += e
-			i = j
-		}
-	}
-	return math.Ldexp(mant, scale), i
-}
-
-func hexDigit(c byte) (int, bool) {
-	switch {
-	case c >= '0' && c <= '9':
-		return int(c - '0'), true
-	case c|0x20 >= 'a' && c|0x20 <= 'f':
-		return int(c|0x20-'a') + 10, true
-	}
-	return 0, false
 }

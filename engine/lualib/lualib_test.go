@@ -66,21 +66,6 @@ func TestFormatNumber(t *testing.T) {
 	}
 }
 
-func TestStrtod(t *testing.T) {
-	for in, want := range map[string]struct {
-		f float64
-		n int
-	}{
-		"12abc": {12, 2}, "-1.5e3,": {-1500, 6}, "1e": {1, 1}, "0x1F ": {31, 4},
-		"Infinity": {math.Inf(1), 8}, ".5": {0.5, 2}, "abc": {0, 0}, "-": {0, 0},
-	} {
-		f, n := strtod(in)
-		if f != want.f || n != want.n {
-			t.Errorf("strtod(%q) = %v, %d; want %v, %d", in, f, n, want.f, want.n)
-		}
-	}
-}
-
 func TestChunkID(t *testing.T) {
 	long := strings.Repeat("x", 50)
 	for name, want := range map[string]string{
