@@ -30,6 +30,7 @@ func init() {
 type trackState struct {
 	on, bcast, optin, optout, noloop bool
 	redirect                         uint64
+	brokenRedirect                   bool // an invalidation found the redirect client gone
 	prefixes                         []string
 	caching                          int // CLIENT CACHING for the next command: 1 yes, -1 no
 }
@@ -234,7 +235,11 @@ func cmdClientGetRedir(x *Ctx) {
 }
 
 func cmdClientTrackingInfo(x *Ctx) {
+	// Under the table's lock: another client's write may flag the
+	// redirect broken.
+	x.s.tracking.mu.Lock()
 	t := x.c.track
+	x.s.tracking.mu.Unlock()
 	var flags []string
 	if !t.on {
 		flags = append(flags, "off")
@@ -258,7 +263,7 @@ func cmdClientTrackingInfo(x *Ctx) {
 		if t.noloop {
 			flags = append(flags, "noloop")
 		}
-		if t.redirect != 0 && x.s.clientByID(t.redirect) == nil {
+		if t.brokenRedirect {
 			flags = append(flags, "broken_redirect")
 		}
 	}
@@ -354,7 +359,10 @@ func cloneKeys(keys [][]byte) [][]byte {
 func (s *Server) invalidate(writer *Client, mods []keyRef, reads []trackedRead) {
 	t := s.tracking
 	t.mu.Lock()
-	if len(t.clients) == 0 {
+	// With no client tracking now, written keys still lose the
+	// registrations of clients that turned tracking off, as in Redis: they
+	// must not come back to life when those clients turn it on again.
+	if len(t.keys) == 0 && len(t.prefixes) == 0 && len(reads) == 0 {
 		t.mu.Unlock()
 		return
 	}
@@ -455,6 +463,13 @@ func (s *Server) sendInvalidation(c *Client, redirect uint64, keys []string, all
 	if id := redirect; id != 0 {
 		target = s.clientByID(id)
 		if target == nil {
+			// Redis flags a broken redirect only once a message finds
+			// it broken, and tells a RESP3 client every time.
+			s.tracking.mu.Lock()
+			if c.track.on && c.track.redirect == id {
+				c.track.brokenRedirect = true
+			}
+			s.tracking.mu.Unlock()
 			if c.protoVersion() == 3 {
 				w := resp.NewWriter()
 				w.SetProto(3)

@@ -201,3 +201,44 @@ func TestTrackingReadsAndWritesInOrder(t *testing.T) {
 		t.Errorf("replies and invalidations:\n redis: %q\n cairn: %q", replies[0], replies[1])
 	}
 }
+
+// A written key loses every client's registration, even when no client
+// tracks at that moment, so a client that turns tracking off and on again
+// is not told of keys it read before; and a redirect client that went away
+// is reported broken (TRACKINGINFO, a RESP3 push each time) only once an
+// invalidation finds it gone.
+func TestTrackingOffOnAndBrokenRedirect(t *testing.T) {
+	var replies [2][]string
+	for i, srv := range []*cairntest.Server{cairntest.StartRedis(t), cairntest.StartCairn(t)} {
+		reader, writer := cairntest.Dial(t, srv.Addr), cairntest.Dial(t, srv.Addr)
+		do := func(c *cairntest.Conn, args ...string) { replies[i] = append(replies[i], c.Do(args...)) }
+		reader.Do("HELLO", "3") // its reply holds the connection's id
+		do(reader, "CLIENT", "TRACKING", "ON")
+		do(reader, "GET", "k")
+		do(reader, "CLIENT", "TRACKING", "OFF")
+		do(writer, "SET", "k", "1") // nobody tracks: k is forgotten all the same
+		do(reader, "CLIENT", "TRACKING", "ON")
+		do(writer, "SET", "k", "2")
+		do(reader, "PING") // an invalidation of k would come first
+
+		gone := cairntest.Dial(t, srv.Addr)
+		id := gone.Do("CLIENT", "ID")[1:]
+		id = id[:len(id)-2]
+		do(reader, "CLIENT", "TRACKING", "ON", "REDIRECT", id)
+		gone.Close()
+		time.Sleep(100 * time.Millisecond)
+		info := func() {
+			replies[i] = append(replies[i], strings.ReplaceAll(reader.Do("CLIENT", "TRACKINGINFO"), ":"+id+"\r\n", ":<id>\r\n"))
+		}
+		info() // not broken yet
+		for range 2 {
+			do(reader, "GET", "k")
+			do(writer, "SET", "k", "3")
+			replies[i] = append(replies[i], strings.ReplaceAll(reader.Read(), ":"+id+"\r\n", ":<id>\r\n"))
+			info()
+		}
+	}
+	if strings.Join(replies[0], "") != strings.Join(replies[1], "") {
+		t.Errorf("replies:\n redis: %q\n cairn: %q", replies[0], replies[1])
+	}
+}
