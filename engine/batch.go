@@ -60,7 +60,11 @@ func (c *Client) joinBatch(x *Ctx) bool {
 		return false
 	}
 	x.txn, x.shared = b.x.txn, true
+	replyAt := c.w.Len()
 	s.account(x, s.runTimed(x))
+	for i := range x.events {
+		x.events[i].replyAt = replyAt
+	}
 	b.reads = addTrackedReads(b.reads, len(b.modified), x)
 	s.monitor(x)
 	b.modified = append(b.modified, x.modified...)
@@ -168,9 +172,18 @@ func (c *Client) commitBatch() {
 		}
 		b.modified, b.events, b.ready, b.reads = nil, nil, nil, nil
 	}
+	// afterWrite's steps, with the client's own notifications put among
+	// the batch's replies before they go out.
+	if len(b.modified) > 0 || len(b.reads) > 0 {
+		s.invalidate(c, b.modified, b.reads)
+	}
+	if len(b.events) > 0 {
+		s.publishBatchEvents(c, b.events)
+	}
 	c.emit()
-	b.x.modified, b.x.events, b.x.ready, b.x.trackReads = b.modified, b.events, b.ready, b.reads
-	s.afterWrite(b.x)
+	if len(b.ready) > 0 {
+		s.blocking.signal(s, b.ready)
+	}
 	c.sendPendingInvalidations()
 	c.recycle(b)
 }

@@ -52,6 +52,7 @@ type event struct {
 	name               string
 	db                 int
 	key                []byte
+	replyAt            int // in a pipeline's batch: where its command's reply starts
 }
 
 // Notification classes (notify-keyspace-events flags).

@@ -432,17 +432,19 @@ func slowArgs(args [][]byte) [][]byte {
 }
 
 // afterWrite runs once a command's writes are committed and its locks
-// released: keyspace notifications go out, blocked clients of the written
-// keys are served. (Watchers were told under the locks, by runBody.)
+// released: invalidations and keyspace notifications go out, blocked
+// clients of the written keys are served. (Watchers were told under the
+// locks, by runBody.) commitBatch takes the same steps for a pipeline.
 func (s *Server) afterWrite(x *Ctx) {
 	if x.shared {
 		return
 	}
-	if len(x.events) > 0 {
-		s.publishEvents(x.events)
-	}
+	// Redis invalidates a key before it notifies the write.
 	if len(x.modified) > 0 || len(x.trackReads) > 0 {
 		s.invalidate(x.c, x.modified, x.trackReads)
+	}
+	if len(x.events) > 0 {
+		s.publishEvents(x.events)
 	}
 	if len(x.ready) > 0 {
 		s.blocking.signal(s, x.ready)

@@ -181,7 +181,20 @@ func (p *pubsub) dropClient(c *Client) {
 
 // publish delivers a message and returns how many clients received it.
 func (p *pubsub) publish(channel, message []byte, shard bool) int {
+	return p.publishTo(nil, nil, channel, message, shard)
+}
+
+// publishTo is publish, but hands the messages to client own (if it
+// receives any) to keep instead of sending them.
+func (p *pubsub) publishTo(own *Client, keep func([]byte), channel, message []byte, shard bool) int {
 	var msg [2][]byte // encoded for RESP2 and RESP3
+	send := func(c *Client, b []byte) {
+		if c == own {
+			keep(b)
+		} else {
+			c.push(b)
+		}
+	}
 	encode := func(c *Client, kind subKind, pattern string) {
 		proto := c.protoVersion()
 		if kind == kindPattern {
@@ -192,7 +205,7 @@ func (p *pubsub) publish(channel, message []byte, shard bool) int {
 			w.BulkString(pattern)
 			w.Bulk(channel)
 			w.Bulk(message)
-			c.push(w.Bytes())
+			send(c, w.Bytes())
 			return
 		}
 		i := proto - 2
@@ -205,7 +218,7 @@ func (p *pubsub) publish(channel, message []byte, shard bool) int {
 			w.Bulk(message)
 			msg[i] = w.Bytes()
 		}
-		c.push(msg[i])
+		send(c, msg[i])
 	}
 	p.mu.RLock()
 	defer p.mu.RUnlock()

@@ -360,10 +360,13 @@ func psDropTokens(reps []string) []string {
 
 // psOwnPushesLast moves the keyspace notifications and invalidations a
 // client received from its own commands after their replies. Cairn
-// differs: in a pipeline they go out after the replies of the whole batch
-// (commitBatch calls afterWrite after emit), and FLUSHDB/FLUSHALL send
-// the flushing client its null invalidation before its reply
-// (invalidateAll, called from keyspace.go, does not know the client).
+// differs: a command's own notifications go just before its reply, where
+// Redis writes them wherever the command raises them (SET's before its
+// reply, LPUSH's after it); in a pipeline its own invalidations go out
+// after the replies of the whole batch (sendPendingInvalidations, at the
+// end of commitBatch); and FLUSHDB/FLUSHALL send the flushing client its
+// null invalidation before its reply (invalidateAll, called from
+// keyspace.go, does not know the client).
 func psOwnPushesLast(reps []string) []string {
 	var rest, pushes []string
 	for _, r := range reps {
@@ -533,9 +536,11 @@ func (p *psRun) normalize(s int, o psOpts, reps []string) []string {
 		flat = append(flat, r)
 	}
 	out = flat
-	// Cairn differs: a write sends its keyspace notifications before its
-	// invalidations (afterWrite, in dispatch.go); Redis invalidates each
-	// key before notifying it. Within a run of both, invalidations first.
+	// Cairn differs: a write sends its invalidations, then its keyspace
+	// notifications (afterWrite, in dispatch.go); Redis sends them as the
+	// command raises them: "new" before the key's invalidation, the
+	// write's own event after it, BCAST invalidations last. Within a run
+	// of both, invalidations first.
 	for j := 0; j < len(out); {
 		k := j
 		for k < len(out) && (psIsEvent(psParse(out[k])) || psIsInvalidation(out[k])) {

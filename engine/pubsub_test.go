@@ -74,6 +74,31 @@ func TestPubSubDifferential(t *testing.T) {
 	d.Do("SET", "k", "v")
 }
 
+// A RESP3 client subscribed to the events of its own pipelined writes gets
+// each command's notifications before that command's reply, as from a
+// command sent alone, not after the replies of the whole pipeline.
+func TestOwnEventsInPipelineDifferential(t *testing.T) {
+	var got [2]string
+	for i, srv := range []*cairntest.Server{cairntest.StartRedis(t), cairntest.StartCairn(t)} {
+		c := cairntest.Dial(t, srv.Addr)
+		c.Do("HELLO", "3")
+		c.Do("CONFIG", "SET", "notify-keyspace-events", "KEA")
+		c.Do("SUBSCRIBE", "__keyevent@0__:set") // one confirmation each
+		c.Do("SUBSCRIBE", "__keyevent@0__:del")
+		c.Do("PSUBSCRIBE", "__keyspace@0__:*")
+		for _, cmd := range [][]string{{"SET", "k", "v"}, {"GET", "k"}, {"SET", "k", "w"}, {"DEL", "k", "z"}, {"GET", "x"}, {"PING", "end"}} {
+			c.Send(cmd...)
+		}
+		for r := ""; r != "$3\r\nend\r\n"; {
+			r = c.Read()
+			got[i] += r
+		}
+	}
+	if got[0] != got[1] {
+		t.Errorf("pipeline with its own events:\n redis: %q\n cairn: %q", got[0], got[1])
+	}
+}
+
 // Messages reach each subscriber in publish order, from many publishers.
 func TestPubSubOrder(t *testing.T) {
 	s := cairntest.StartCairn(t)
