@@ -86,7 +86,12 @@ func cmdLPos(x *Ctx) {
 				return true
 			}
 			found = append(found, i)
-			return o.count == 0 || int64(len(found)) < o.count // -1: the first match only
+			if o.count < 0 {
+				return false // the first match only
+			}
+			// Redis's test, wrapping as it does: with the smallest int64
+			// rank, COUNT never stops the scan.
+			return o.count == 0 || matches-o.rank+1 < o.count
 		})
 	}
 	switch {
