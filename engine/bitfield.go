@@ -32,8 +32,10 @@ type bitfieldOp struct {
 
 const errBitfieldType = "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."
 
-// bitfieldType parses "i<bits>" or "u<bits>".
+// bitfieldType parses "i<bits>" or "u<bits>", up to a NUL as Redis
+// reads it.
 func (x *Ctx) bitfieldType(arg []byte) (signed bool, width int64, ok bool) {
+	arg = cString(arg)
 	if len(arg) > 0 && (arg[0] == 'i' || arg[0] == 'u') {
 		signed = arg[0] == 'i'
 		width, ok = parseInt(arg[1:])
@@ -50,13 +52,14 @@ func (x *Ctx) bitfieldType(arg []byte) (signed bool, width int64, ok bool) {
 }
 
 // parseBitfield reads the subcommands; false means an error was replied.
+// Subcommand and overflow names are C strings, as Redis compares them.
 func parseBitfield(x *Ctx) ([]bitfieldOp, bool) {
 	var ops []bitfieldOp
 	overflow := overflowWrap
 	for j := 2; j < len(x.args); j++ {
 		left := len(x.args) - j - 1
 		var op bitfieldOp
-		switch sub := x.args[j]; {
+		switch sub := cString(x.args[j]); {
 		case eq(sub, "get") && left >= 2:
 			op.get = true
 		case eq(sub, "set") && left >= 3:
@@ -64,7 +67,7 @@ func parseBitfield(x *Ctx) ([]bitfieldOp, bool) {
 			op.incr = true
 		case eq(sub, "overflow") && left >= 1:
 			j++
-			switch kind := x.args[j]; {
+			switch kind := cString(x.args[j]); {
 			case eq(kind, "wrap"):
 				overflow = overflowWrap
 			case eq(kind, "sat"):
@@ -242,6 +245,10 @@ func (op bitfieldOp) signedResult(old int64) (int64, bool) {
 	lo := -hi - 1
 	sum := op.value
 	high, low := sum > hi, sum < lo
+	// For a SET Redis also tests 0 > hi-value, computed with wrapping: a
+	// value far enough below a narrow field's range (hi-value past
+	// MaxInt64) counts as too high, and saturates to hi.
+	high = high || (op.width < 64 && int64(uint64(hi)-uint64(sum)) < 0)
 	if op.incr {
 		sum = int64(uint64(old) + uint64(op.value))
 		// hi-old and lo-old only overflow (64-bit fields) when old has

@@ -120,12 +120,13 @@ func bitRangeOf(start, end int64, isBit bool, size int64) (bitRange, bool) {
 	return bitRange{start << 3, end<<3 | 7}, true
 }
 
-// unitArg parses an optional BYTE|BIT argument: true for BIT.
+// unitArg parses an optional BYTE|BIT argument (a C string, as Redis
+// compares it): true for BIT.
 func (x *Ctx) unitArg(i int) (isBit, ok bool) {
-	if i >= len(x.args) || eq(x.args[i], "byte") {
+	if i >= len(x.args) || eq(cString(x.args[i]), "byte") {
 		return false, true
 	}
-	if eq(x.args[i], "bit") {
+	if eq(cString(x.args[i]), "bit") {
 		return true, true
 	}
 	x.fail(errSyntax)
@@ -328,7 +329,7 @@ const (
 
 func cmdBitOp(x *Ctx) {
 	var op int
-	switch name := x.args[1]; {
+	switch name := cString(x.args[1]); { // a C string, as Redis compares it
 	case eq(name, "and"):
 		op = bitAnd
 	case eq(name, "or"):

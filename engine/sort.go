@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/cairndb/cairn/cmdspec"
 	"github.com/cairndb/cairn/storage"
 )
 
@@ -34,8 +35,9 @@ type sortItem struct {
 
 func parseSort(x *Ctx, readOnly bool) (sortOptions, bool) {
 	o := sortOptions{count: -1}
+	full := x.fullKeyAccess()
 	for j := 2; j < len(x.args); j++ {
-		arg, left := x.args[j], len(x.args)-j-1
+		arg, left := cString(x.args[j]), len(x.args)-j-1 // a C string, as Redis compares it
 		switch {
 		case eq(arg, "asc"):
 			o.desc = false
@@ -57,9 +59,19 @@ func parseSort(x *Ctx, readOnly bool) (sortOptions, bool) {
 			j++
 		case eq(arg, "by") && left >= 1:
 			o.by = x.args[j+1]
-			o.dontSort = bytes.IndexByte(cString(o.by), '*') < 0
+			// One BY without '*' is enough: a later pattern does not undo it.
+			if bytes.IndexByte(cString(o.by), '*') < 0 {
+				o.dontSort = true
+			} else if !full {
+				x.fail("ERR BY option of SORT denied due to insufficient ACL permissions.")
+				return o, false
+			}
 			j++
 		case eq(arg, "get") && left >= 1:
+			if !full {
+				x.fail("ERR GET option of SORT denied due to insufficient ACL permissions.")
+				return o, false
+			}
 			o.gets = append(o.gets, x.args[j+1])
 			j++
 		default:
@@ -68,6 +80,33 @@ func parseSort(x *Ctx, readOnly bool) (sortOptions, bool) {
 		}
 	}
 	return o, true
+}
+
+// fullKeyAccess reports whether the client's user may read any key, as
+// BY and GET patterns can: some selector that allows this very call must
+// have allkeys or a read pattern of exactly "*", as Redis checks.
+func (x *Ctx) fullKeyAccess() bool {
+	if x.c == nil {
+		return true
+	}
+	u := x.c.aclUser.Load()
+	if u == nil {
+		return true
+	}
+	r := u.get()
+	if r.open {
+		return true
+	}
+	var keys *cmdspec.Keys
+	for _, s := range r.selectors {
+		if s.check(x.cmd, x.args, &keys).denial != aclAllowed {
+			continue
+		}
+		if s.allKeys || slices.ContainsFunc(s.keys, func(p keyPattern) bool { return p.read && p.pattern == "*" }) {
+			return true
+		}
+	}
+	return false
 }
 
 func sortCommand(x *Ctx, readOnly bool) {
