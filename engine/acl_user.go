@@ -162,20 +162,21 @@ func validPasswordHash(h string) bool {
 
 // mergeSelectorArgs joins a "(rule rule)" selector written as several
 // arguments into one. open is the argument where an unclosed selector
-// starts, or -1.
+// starts, or -1. As in Redis, an argument opening a selector drops the one
+// still open.
 func mergeSelectorArgs(args []string) (merged []string, open int) {
 	open = -1
 	var sel string
 	for i, op := range args {
 		switch {
+		case strings.HasPrefix(op, "(") && !strings.HasSuffix(op, ")"):
+			sel, open = op, i
 		case open >= 0:
 			sel += " " + op
 			if strings.HasSuffix(op, ")") {
 				merged = append(merged, sel)
 				open = -1
 			}
-		case strings.HasPrefix(op, "(") && !strings.HasSuffix(op, ")"):
-			sel, open = op, i
 		default:
 			merged = append(merged, op)
 		}

@@ -128,11 +128,14 @@ func (c *Client) authenticate(x *Ctx, name, pass []byte) *aclUser {
 	if u != nil && u.get().allows(string(pass)) {
 		return u
 	}
+	// Queued, or run by EXEC: AUTH and HELLO share a storage transaction
+	// only there (they join no pipeline batch, scripts may not call them).
 	context := "toplevel"
-	if c.multi != nil {
+	if c.multi != nil || x.shared {
 		context = "multi"
 	}
-	c.s.logACL(c, aclDeniedAuth.logReason(), context, x.cmd.name, string(name))
+	// Redis logs the command name as the client typed it.
+	c.s.logACL(c, aclDeniedAuth.logReason(), context, string(x.args[0]), string(name))
 	return nil
 }
 
@@ -165,9 +168,12 @@ func (s *Server) setUserRules(name string, args []string) string {
 	if u == nil {
 		u = &aclUser{name: name}
 		a.users[name] = u
+		u.set(r)
+		return "" // no client uses it yet
 	}
+	old := u.get()
 	u.set(r)
-	s.dropForbiddenSubscribers(u)
+	s.dropForbiddenSubscribers(u, old)
 	return ""
 }
 
@@ -220,9 +226,16 @@ func (s *Server) disconnectUsers(self *Client, users []*aclUser) {
 	}
 }
 
-// dropForbiddenSubscribers disconnects clients of u subscribed to channels
-// or patterns u's new rules no longer allow, as Redis does.
-func (s *Server) dropForbiddenSubscribers(u *aclUser) {
+// dropForbiddenSubscribers disconnects the clients of u subscribed to a
+// channel or pattern u's new rules do not allow. Like Redis 7.0, it looks
+// only when the old rules allowed all channels or named one: Redis compares
+// old and new channel rules by identity, so any old one counts as changed,
+// and subscriptions the rules never allowed (made as another user before
+// AUTH) are checked then too.
+func (s *Server) dropForbiddenSubscribers(u *aclUser, old *userRules) {
+	if !old.namesChannels() {
+		return
+	}
 	r := u.get()
 	var patterns []string
 	for _, sel := range r.selectors {
@@ -240,6 +253,17 @@ func (s *Server) dropForbiddenSubscribers(u *aclUser) {
 			c.kill()
 		}
 	}
+}
+
+// namesChannels reports whether a selector allows all channels or names
+// some.
+func (r *userRules) namesChannels() bool {
+	for _, sel := range r.selectors {
+		if sel.allChannels || len(sel.channels) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // sortedUsers lists the users by name, as Redis's user table orders them.
