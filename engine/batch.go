@@ -172,18 +172,12 @@ func (c *Client) commitBatch() {
 		}
 		b.modified, b.events, b.ready, b.reads = nil, nil, nil, nil
 	}
-	// afterWrite's steps, with the client's own notifications put among
-	// the batch's replies before they go out.
-	if len(b.modified) > 0 || len(b.reads) > 0 {
-		s.invalidate(c, b.modified, b.reads)
-	}
-	if len(b.events) > 0 {
-		s.publishBatchEvents(c, b.events)
-	}
+	// The replies go out after afterWrite: the client's own notifications
+	// are put among them.
+	b.x.modified, b.x.events, b.x.ready, b.x.trackReads = b.modified, b.events, b.ready, b.reads
+	b.x.batch = true
+	s.afterWrite(b.x)
 	c.emit()
-	if len(b.ready) > 0 {
-		s.blocking.signal(s, b.ready)
-	}
 	c.sendPendingInvalidations()
 	c.recycle(b)
 }

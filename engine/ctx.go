@@ -27,6 +27,7 @@ type Ctx struct {
 	txn    *storage.Tx
 	after  []*storage.Ticket // commits the keys' locks were taken over from: txn follows them
 	shared bool              // txn belongs to an enclosing EXEC or script
+	batch  bool              // a pipeline's batch: its replies wait in c.w for its events (commitBatch)
 	script bool              // called by a script's redis.call
 
 	failed       bool

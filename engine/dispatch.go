@@ -434,7 +434,7 @@ func slowArgs(args [][]byte) [][]byte {
 // afterWrite runs once a command's writes are committed and its locks
 // released: invalidations and keyspace notifications go out, blocked
 // clients of the written keys are served. (Watchers were told under the
-// locks, by runBody.) commitBatch takes the same steps for a pipeline.
+// locks, by runBody.)
 func (s *Server) afterWrite(x *Ctx) {
 	if x.shared {
 		return
@@ -443,7 +443,11 @@ func (s *Server) afterWrite(x *Ctx) {
 	if len(x.modified) > 0 || len(x.trackReads) > 0 {
 		s.invalidate(x.c, x.modified, x.trackReads)
 	}
-	if len(x.events) > 0 {
+	switch {
+	case len(x.events) == 0:
+	case x.batch:
+		s.publishBatchEvents(x.c, x.events)
+	default:
 		s.publishEvents(x.events)
 	}
 	if len(x.ready) > 0 {
