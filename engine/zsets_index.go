@@ -408,6 +408,7 @@ func (z *zset) applyIndex(writes []zindexWrite) {
 func (z *zset) indexInsert(pos []byte) {
 	levels := z.levels()
 	if levels == 0 {
+		z.memInsert(pos)
 		return
 	}
 	lvl := zlevel(z.seed(), pos[8:])
@@ -446,6 +447,7 @@ func (z *zset) indexInsert(pos []byte) {
 func (z *zset) indexRemove(pos []byte) {
 	levels := z.levels()
 	if levels == 0 {
+		z.memRemove(pos)
 		return
 	}
 	lvl := zlevel(z.seed(), pos[8:])
@@ -475,11 +477,18 @@ func (z *zset) indexRemove(pos []byte) {
 	z.applyIndex(writes)
 }
 
-// growIndex builds the levels the set's size calls for: level L once the
-// set holds 64·16^(L-1) elements, so the top level has fewer than ~16
-// nodes. Building level L reads level L-1: 16 to 64 records as a set
-// grows, all elements for level 1 of a bulk load.
+// growIndex builds the levels the set's size calls for: none below
+// zsetPersistMin elements (the index is in memory: zsets_memindex.go),
+// then level L once the set holds 64·16^(L-1) elements, so the top level
+// has fewer than ~16 nodes. Building level L reads level L-1: 16 to 64
+// records as a set grows, all elements for level 1.
 func (z *zset) growIndex() {
+	if z.levels() == 0 {
+		if z.m.Count < zsetPersistMin {
+			return
+		}
+		z.tx.DropHint(z.m.OID, zsetMemIndexMemo) // the records take over
+	}
 	for z.levels() < zsetMaxLevels && z.m.Count >= 1<<(zsetBottomBits+zsetFanoutBits*z.levels()) {
 		z.buildLevel(z.levels() + 1)
 		z.setLevels(z.levels() + 1)
@@ -517,8 +526,12 @@ func (z *zset) buildLevel(level int) {
 // countBefore is the number of elements at positions before k: a rank,
 // or with two bounds a range count, in O(log n).
 func (z *zset) countBefore(k []byte) int64 {
+	m := z.memIndex()
 	r := z.indexReader()
 	defer r.close()
+	if m != nil {
+		return m.countBefore(r, k)
+	}
 	var acc int64
 	var lo []byte // start of the node being descended into
 	for level := z.levels(); level >= 1; level-- {
@@ -535,9 +548,16 @@ func (z *zset) countBefore(k []byte) int64 {
 
 // posAtRank is the position of the element of rank n (0 ≤ n < card).
 func (z *zset) posAtRank(n int64) []byte {
+	m := z.memIndex()
 	r := z.indexReader()
 	defer r.close()
 	var lo []byte
+	if m != nil {
+		var ok bool
+		if lo, n, ok = m.nodeAtRank(n); !ok {
+			panic(storageError{errZsetIndex})
+		}
+	}
 	for level := z.levels(); level >= 1; level-- {
 		cur := lo
 		next := r.boundsAfter(level, lo)

@@ -15,20 +15,40 @@ import (
 // against a sorted slice, with the index's boundaries in memory and read
 // from the records.
 func TestZsetIndexMatchesModel(t *testing.T) {
-	t.Run("memo", testZsetIndexMatchesModel)
+	persisted := func(t *testing.T) {
+		defer func(min int64) { zsetPersistMin = min }(zsetPersistMin)
+		zsetPersistMin = 0 // levels from 64 elements on
+		testZsetIndexMatchesModel(t, 2, false)
+	}
+	t.Run("memo", persisted)
 	t.Run("memo of small chunks", func(t *testing.T) {
 		defer func(n int) { zboundsChunk = n }(zboundsChunk)
 		zboundsChunk = 2 // chunks split at 4 boundaries and empty often
-		testZsetIndexMatchesModel(t)
+		persisted(t)
 	})
 	t.Run("records", func(t *testing.T) {
 		defer func(max int64) { zboundsMax = max }(zboundsMax)
 		zboundsMax = 0
-		testZsetIndexMatchesModel(t)
+		persisted(t)
+	})
+	t.Run("in memory", func(t *testing.T) { testZsetIndexMatchesModel(t, 0, false) })
+	t.Run("in memory, small chunks", func(t *testing.T) {
+		defer func(n int) { zmemChunkLen = n }(zmemChunkLen)
+		zmemChunkLen = 2
+		testZsetIndexMatchesModel(t, 0, false)
+	})
+	t.Run("in memory, forgotten", func(t *testing.T) { testZsetIndexMatchesModel(t, 0, true) })
+	t.Run("in memory, then records", func(t *testing.T) {
+		defer func(min int64) { zsetPersistMin = min }(zsetPersistMin)
+		zsetPersistMin = 3000 // the set grows past it half way
+		testZsetIndexMatchesModel(t, 2, false)
 	})
 }
 
-func testZsetIndexMatchesModel(t *testing.T) {
+// testZsetIndexMatchesModel ends with a set of about 4,000 members and
+// wants at least minLevels persisted levels; forget drops the memory
+// index now and then, as a full hint table does.
+func testZsetIndexMatchesModel(t *testing.T, minLevels int, forget bool) {
 	store, err := storage.Open(storage.Options{Dir: t.TempDir()}, 1)
 	if err != nil {
 		t.Fatal(err)
@@ -84,7 +104,15 @@ func testZsetIndexMatchesModel(t *testing.T) {
 				model[string(m)] = s
 			}
 		}
+		if forget && round%3 == 1 {
+			tx.DropHint(z.m.OID, zsetMemIndexMemo)
+		}
 		check()
+		if minLevels == 0 && z.card() >= zsetScanMax {
+			if _, ok := tx.Memo(z.m.OID, zsetMemIndexMemo).(*zmemIndex); !ok {
+				t.Fatalf("no memory index after ranks of %d members", z.card())
+			}
+		}
 		if round%5 == 4 { // commit, and go on in a fresh transaction
 			meta := z.meta()
 			if _, err := tx.Commit(); err != nil {
@@ -94,8 +122,8 @@ func testZsetIndexMatchesModel(t *testing.T) {
 			z = openZset(tx, meta)
 		}
 	}
-	if z.levels() < 2 {
-		t.Fatalf("only %d index levels for %d members", z.levels(), z.card())
+	if z.levels() < minLevels || minLevels == 0 && z.levels() != 0 {
+		t.Fatalf("%d index levels for %d members, want %d", z.levels(), z.card(), minLevels)
 	}
 	tx.Discard()
 }
