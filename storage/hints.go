@@ -19,8 +19,8 @@ import (
 //     commits, and published only if the commit succeeds: the writer still
 //     holds the object's key locks then, so nobody reads in between.
 //
-// Hints are not persistent and may be forgotten at any time (the table is
-// cleared when it grows too big); object ids are never reused, so a hint
+// Hints are not persistent and may be forgotten at any time (the table
+// sheds them when it grows too big); object ids are never reused, so a hint
 // of a deleted object is merely garbage.
 //
 // A memo is a hint that is a structure rather than bytes: the copy of an
@@ -49,8 +49,8 @@ type hintTable struct {
 	bytes int64
 }
 
-// maxHints and maxHintBytes bound the table: past either, it starts over
-// empty.
+// maxHints and maxHintBytes bound the table: past either, it sheds what
+// is cheap to learn again.
 const (
 	maxHints     = 1 << 16
 	maxHintBytes = 32 << 20
@@ -134,8 +134,7 @@ func (tx *Tx) publishHints() {
 	t := tx.s.hintTable()
 	t.mu.Lock()
 	if len(t.m) > maxHints || t.bytes > maxHintBytes {
-		clear(t.m)
-		t.bytes = 0
+		t.shed()
 	}
 	for k, h := range tx.hints {
 		t.bytes -= t.m[k].size
@@ -148,6 +147,22 @@ func (tx *Tx) publishHints() {
 	}
 	t.mu.Unlock()
 }
+
+// shed empties a full table but for its large memos while they fit in
+// half the byte budget: a small hint is learnt again by the next scan
+// that passes, a large memo (a big sorted set's index) costs a scan of
+// the whole object.
+func (t *hintTable) shed() {
+	for k, h := range t.m {
+		if h.size < largeHint || t.bytes > maxHintBytes/2 {
+			t.bytes -= h.size
+			delete(t.m, k)
+		}
+	}
+}
+
+// largeHint is the size from which shed keeps a memo.
+const largeHint = 4 << 10
 
 // forgetCached empties the hot cache and the hints, which showed the
 // writes of a commit that then failed: Pebble is the truth again.
