@@ -7,12 +7,22 @@ import (
 	"testing"
 
 	"github.com/cairndb/cairn/cairntest"
+	"github.com/cairndb/cairn/engine"
 )
 
 // TestZsetRandomDifferential drives sets big enough to be skiplists with a
-// rank index of several levels through random writes and reads, comparing
-// every reply with Redis.
+// rank index through random writes and reads, comparing every reply with
+// Redis: once with the index in memory (sets this size), once with it in
+// records of several levels.
 func TestZsetRandomDifferential(t *testing.T) {
+	t.Run("memory index", zsetRandomDifferential)
+	t.Run("persisted index", func(t *testing.T) {
+		defer engine.SetZsetPersistMin(engine.SetZsetPersistMin(0))
+		zsetRandomDifferential(t)
+	})
+}
+
+func zsetRandomDifferential(t *testing.T) {
 	d := cairntest.NewDiffer(t)
 	r := rand.New(rand.NewPCG(3, 5))
 	member := func() string { return fmt.Sprintf("m%04d", r.IntN(1500)) }
