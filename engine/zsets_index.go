@@ -15,7 +15,8 @@ import (
 // The order-statistic index of a sorted set (storage/ENCODING.md): a
 // deterministic skip list of counts kept in the same batch as the
 // elements, so ZRANK, ZCOUNT and ZRANGE-by-index cost O(log n) records,
-// not O(rank).
+// not O(rank). Sets below zsetPersistMin elements keep its level 1 in
+// memory instead (zsets_memindex.go).
 //
 // Each element has a level drawn from a hash of its member (seeded per
 // set): level ≥ 1 with probability 1/64, and each level above 1/16 of
