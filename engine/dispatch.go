@@ -26,6 +26,9 @@ type command struct {
 	fast                                                bool // LATENCY's fast-command event
 	txControl                                           bool // runs at once inside MULTI (EXEC, DISCARD, ...)
 	subscriberOK                                        bool // allowed in RESP2 subscriber mode
+	ranByParts                                          bool // its writes are its commands' (EXEC, scripts): each tells the watchers
+
+	protected string // the enable-*-command directive it needs, if any
 }
 
 // txControlCommands run immediately even inside MULTI.
@@ -67,6 +70,8 @@ func buildCommands() map[string]*command {
 		cmd.pausedOnWrite = pausedByWrite[d.name]
 		cmd.txControl = txControlCommands[d.name]
 		cmd.subscriberOK = subscriberCommands[d.name]
+		cmd.protected = protectedCommands[d.name]
+		cmd.ranByParts = ranByParts[d.name]
 		if cmd.lock == lockNone && (spec.FirstKey != 0 || len(spec.KeySpecs) > 0) {
 			cmd.lock = lockKeys
 		}
@@ -104,7 +109,8 @@ func (s *Server) implemented(spec *cmdspec.Spec) bool {
 }
 
 // lookupCommand finds the command (or subcommand) args name, or returns the
-// error Redis rejects the call with.
+// error Redis rejects the call with (and the command, if it is known but
+// given the wrong number of arguments).
 func (s *Server) lookupCommand(args [][]byte) (*command, string) {
 	var buf [32]byte
 	cmd := s.commands[string(lowerInto(buf[:0], args[0]))]
@@ -125,7 +131,9 @@ func (s *Server) lookupCommand(args [][]byte) (*command, string) {
 		cmd = sub
 	}
 	if a := cmd.spec.Arity; (a > 0 && len(args) != a) || (a < 0 && len(args) < -a) {
-		return nil, fmt.Sprintf("ERR wrong number of arguments for '%s' command", cmd.name)
+		// The command is known: Redis counts the refusal in its
+		// rejected_calls (EXEC x, WATCH with no key...).
+		return cmd, fmt.Sprintf("ERR wrong number of arguments for '%s' command", cmd.name)
 	}
 	return cmd, ""
 }
@@ -168,34 +176,52 @@ func (c *Client) Exec(args [][]byte, more bool) {
 		if c.multi != nil {
 			c.multi.aborted = true
 		}
+		// CLIENT REPLY OFF or SKIP silences a refusal too (and a SKIP is
+		// spent on it), as Redis's replies all go through one check.
+		mark := c.w.Len()
 		c.w.Error(reject)
 		s.stats.countError(reject)
+		c.applyReplyMode(mark, notRun)
 		c.emit()
 		return
 	}
 	c.lastCmd.Store(&cmd.name)
 	if c.multi != nil && !cmd.txControl {
 		c.queue(cmd, args)
+		mark := c.w.Len()
 		c.w.Simple("QUEUED")
+		c.applyReplyMode(mark, notRun) // a queued CLIENT REPLY has not run
 		c.emit()
 		return
 	}
 	if c.multi == nil || cmd.txControl {
 		s.pause.wait(cmd)
 	}
-	mark := c.w.Len()
+	// EXEC of an open transaction applies CLIENT REPLY itself, as the
+	// commands it runs may change it (transactions.go).
+	execs := cmd.name == "exec" && c.multi != nil
 	x := c.newCtx(cmd, args, now)
 	// The last command of a pipeline joins the batch too (Flush commits
-	// it next): one Pebble batch per read, not two.
-	if !((more || c.batch != nil) && c.joinBatch(x)) {
-		c.commitBatch()
+	// it next): one Pebble batch per read, not two. A reply CLIENT REPLY
+	// may drop does not: the batch's replies can go out as it commits,
+	// before the drop.
+	mark := c.w.Len()
+	if !((more || c.batch != nil) && c.replyMode == replyOn && c.joinBatch(x)) {
+		c.commitBatch() // which sends the batch's replies: the mark moves
+		mark = c.w.Len()
 		s.call(x)
 	}
-	c.applyReplyMode(mark, cmd)
+	if !execs {
+		c.applyReplyMode(mark, cmd)
+	}
 	c.endOfCommand(cmd)
 	c.emit()
 	c.sendPendingInvalidations()
 }
+
+// notRun stands for a command that was refused or queued, not run: the
+// reply mode applies to its reply as to any command's but CLIENT REPLY's.
+var notRun = &command{name: "(not run)"}
 
 // newCtx readies the client's reusable Ctx for a command. Nothing may keep
 // a pointer to it past the command (a blocking command's retry gets its own
@@ -224,9 +250,16 @@ func (c *Client) admit(args [][]byte) (*command, string) {
 // screen is admit's checks, in Redis's order.
 func (c *Client) screen(args [][]byte) (*command, string) {
 	cmd, reject := c.s.lookupCommand(args)
-	switch {
-	case reject != "":
+	if reject != "" {
 		return cmd, reject
+	}
+	// DEBUG and MODULE LOAD/LOADEX/UNLOAD are refused, unless their
+	// enable-*-command directive allows them, before AUTH and ACL are
+	// looked at (introspection.go).
+	if reject := c.protectedRefusal(cmd); reject != "" {
+		return cmd, reject
+	}
+	switch {
 	case c.authRequired() && !cmd.noAuth:
 		return cmd, errNoAuth
 	case c.multi != nil && cmd.noMulti:
@@ -377,8 +410,16 @@ func (s *Server) runBody(x *Ctx, body func()) {
 	}
 	// Watchers are told while the locks are still held: an EXEC waiting for
 	// them must find its watched keys dirty (afterWrite would be too late).
-	x.s.watches.touch(x.modified)
+	// EXEC's and a script's commands told them each, as they ran.
+	if !x.cmd.ranByParts {
+		x.s.watches.touchFrom(x, x.modified)
+	}
 }
+
+// ranByParts are the commands whose writes are their commands' (EXEC's
+// queued ones, a script's redis.call), each of which tells the watchers.
+var ranByParts = map[string]bool{"exec": true, "eval": true, "evalsha": true, "eval_ro": true, "evalsha_ro": true,
+	"fcall": true, "fcall_ro": true}
 
 // keyArgs returns the command's key arguments from its key specs; false
 // means the command may touch keys its arguments do not name (SORT ... BY),

@@ -3,9 +3,11 @@ package engine
 import (
 	"bufio"
 	"fmt"
+	"math"
 	"os"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -107,14 +109,46 @@ func cmdMemoryDoctor(x *Ctx) {
 
 // enabledBy reads an enable-*-command directive: yes, no, or local (only
 // from a loopback address or the unix socket).
-func (x *Ctx) enabledBy(directive string) bool {
-	switch x.s.cfg.String(directive) {
+func (x *Ctx) enabledBy(directive string) bool { return x.c.enabledBy(directive) }
+
+func (c *Client) enabledBy(directive string) bool {
+	switch c.s.cfg.String(directive) {
 	case "yes":
 		return true
 	case "local":
-		return x.c.isLocal()
+		return localClient(c.conn.RemoteAddr())
 	}
 	return false
+}
+
+// localClient is Redis's islocalClient: a unix socket, or a peer whose
+// address is exactly 127.0.0.1 or ::1 (127.0.0.2 is not local).
+func localClient(addr string) bool {
+	return strings.HasPrefix(addr, "127.0.0.1:") || strings.HasPrefix(addr, "[::1]:") || strings.HasPrefix(addr, "/")
+}
+
+// protectedCommands are the commands Redis 7.0 flags protected (a flag
+// COMMAND does not show), with the directive that allows each
+// (command.protected).
+var protectedCommands = map[string]string{
+	"debug":         "enable-debug-command",
+	"module|load":   "enable-module-command",
+	"module|loadex": "enable-module-command",
+	"module|unload": "enable-module-command",
+}
+
+// protectedRefusal is Redis's refusal of a protected command its directive
+// does not allow this client, or "". Redis checks it right after the
+// command's name and arity, before AUTH, MULTI and ACL: a user without
+// +debug gets this error, not NOPERM, and nothing is logged.
+func (c *Client) protectedRefusal(cmd *command) string {
+	switch {
+	case cmd.protected == "" || c.enabledBy(cmd.protected):
+		return ""
+	case cmd.protected == "enable-module-command":
+		return errModuleRefused
+	}
+	return debugRefused
 }
 
 // cmdDebug implements the DEBUG subcommands tests and tools rely on, when
@@ -173,7 +207,15 @@ func cmdDebug(x *Ctx) {
 		x.s.skipChecksum.Store(on != 0)
 		x.w.OK()
 	case sub == "quicklist-packed-threshold" && len(x.args) == 3:
-		// Lists are element records, never quicklist nodes: nothing to tune.
+		// In Redis an element of at least this size gets a quicklist node
+		// of its own ("plain"), which only DUMP and DEBUG OBJECT's ql_nodes
+		// show. Cairn's lists are element records, and DUMP builds its
+		// nodes from them with packed nodes only: what is observable here
+		// is which arguments Redis takes.
+		if v, ok := memToULL(x.args[2]); !ok || v > 1<<32-1<<20 {
+			x.fail("ERR argument must be a memory value bigger than 1 and smaller than 4gb")
+			return
+		}
 		x.w.OK()
 	default:
 		x.failf("ERR unknown subcommand or wrong number of arguments for '%s'. Try DEBUG HELP.", x.args[1])
@@ -299,4 +341,46 @@ func debugProtocol(x *Ctx, name string) {
 	default:
 		x.fail("ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false")
 	}
+}
+
+// memToULL is Redis's memtoull: digits, then an optional unit (b, k, kb,
+// m, mb, g, gb in any case; k is 1000, kb 1024), as config's parseMemory
+// reads it. No digits read as 0, a sign or anything else fail, too many
+// digits saturate and the product wraps, as in Redis 7.0.
+func memToULL(b []byte) (uint64, bool) {
+	b = cString(b) // Redis reads the argument as a C string
+	i := 0
+	for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+		i++
+	}
+	var mul uint64
+	switch strings.ToLower(string(b[i:])) {
+	case "", "b":
+		mul = 1
+	case "k":
+		mul = 1000
+	case "kb":
+		mul = 1024
+	case "m":
+		mul = 1000 * 1000
+	case "mb":
+		mul = 1024 * 1024
+	case "g":
+		mul = 1000 * 1000 * 1000
+	case "gb":
+		mul = 1024 * 1024 * 1024
+	default:
+		return 0, false
+	}
+	if i >= 128 {
+		return 0, false
+	}
+	if i == 0 {
+		return 0, true
+	}
+	n, err := strconv.ParseUint(string(b[:i]), 10, 64)
+	if err != nil {
+		n = math.MaxUint64 // strtoull saturates
+	}
+	return n * mul, true // and Redis 7.0's product wraps
 }

@@ -145,12 +145,19 @@ func luaString(v lua.LValue) string {
 }
 
 // newScriptClient is the client a script's commands run as: its database
-// starts as the caller's, and a SELECT in the script changes only it.
+// starts as the caller's, and a SELECT in the script changes only it. It
+// runs as the caller's ACL user, as Redis's script client does: what a
+// command checks of the user itself (SORT's BY and GET patterns, RESTORE's
+// skip-sanitize-payload) is the caller's.
 func newScriptClient(x *Ctx) *Client {
 	c := &Client{s: x.s, id: x.c.id, w: resp.NewWriter(), authenticated: true, created: x.c.created}
 	empty, user := "", "default"
 	c.name.Store(&empty)
 	c.lastCmd.Store(&empty)
+	if u := x.c.aclUser.Load(); u != nil {
+		c.aclUser.Store(u)
+		user = u.name
+	}
 	c.user.Store(&user)
 	c.proto.Store(2)
 	c.multiLen.Store(-1)

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"sync"
 	"sync/atomic"
+
+	"github.com/cairndb/cairn/resp"
 )
 
 func init() {
@@ -73,7 +75,14 @@ func cmdExec(x *Ctx) {
 		x.fail("ERR EXEC without MULTI")
 		return
 	}
+	// Redis reads the clock when it runs EXEC, which here may be after a
+	// wait for the world lock.
+	x.now = unixMilli()
 	m := c.multi
+	// CLIENT REPLY: EXEC's replies are silenced while it is OFF (or SKIP
+	// when EXEC starts), and the commands EXEC runs may change it.
+	replies := execReplies{c: c, w: x.w, mark: x.w.Len(), silent: c.replyMode != replyOn}
+	defer replies.end()
 	if m.aborted {
 		c.endMulti()
 		x.fail("EXECABORT Transaction discarded because of previous errors.")
@@ -84,18 +93,45 @@ func cmdExec(x *Ctx) {
 		x.w.NullArray()
 		return
 	}
-	c.endMulti()
+	// As Redis: the keys are unwatched before the commands run, and the
+	// client stays in MULTI while they run (CLIENT INFO shows flags=x and
+	// multi=<queued>, as does ACL LOG's client info); the transaction ends
+	// after the last one.
+	defer c.endMulti()
+	x.s.watches.unwatchAll(c)
 	x.w.Array(len(m.queue))
 	for _, q := range m.queue {
 		// Rules may have changed since the command was queued.
 		if reject := c.execACLError(q.cmd, q.args); reject != "" {
+			replies.next()
 			x.w.Error(reject)
+			replies.ran(notRun)
 			x.s.stats.countError(reject)
 			q.cmd.stats.rejected.Add(1)
 			continue
 		}
-		sub := &Ctx{s: x.s, c: c, cmd: q.cmd, args: q.args, w: x.w, db: c.dbIndex(), now: unixMilli(), txn: x.tx(), shared: true}
-		x.s.runBody(sub, func() { q.cmd.run(sub) })
+		// The clock stops at EXEC, as Redis's does for key expiry: a key
+		// alive when EXEC starts stays alive until it ends.
+		sub := &Ctx{s: x.s, c: c, cmd: q.cmd, args: q.args, w: x.w, db: c.dbIndex(), now: x.now, txn: x.tx(), shared: true}
+		replies.next()
+		run := func() { q.cmd.run(sub) }
+		if (q.cmd.name == "publish" || q.cmd.name == "spublish") && c.subscribed() {
+			// Redis writes a message to the publisher itself as PUBLISH
+			// runs, among EXEC's replies (even under CLIENT REPLY OFF).
+			run = func() {
+				n := x.s.pubsub.publishTo(c, func(msg []byte) { sub.w.Raw(msg) }, q.args[1], q.args[2], q.cmd.name == "spublish")
+				replies.mark = sub.w.Len()
+				sub.w.Int(int64(n))
+			}
+		}
+		x.s.runBody(sub, run)
+		// So do its keyspace notifications, before the reply of the command
+		// that raised them: afterWrite puts those to this client at these
+		// places of EXEC's reply, as it does for a pipeline's batch.
+		for i := range sub.events {
+			sub.events[i].replyAt = replies.mark
+		}
+		replies.ran(q.cmd)
 		x.s.feedMonitors(sub, c.monitorSource()) // as Redis: between MULTI and EXEC
 		x.trackReads = addTrackedReads(x.trackReads, len(x.modified), sub)
 		x.modified = append(x.modified, sub.modified...)
@@ -105,6 +141,62 @@ func cmdExec(x *Ctx) {
 		if sub.failed {
 			q.cmd.stats.failed.Add(1)
 		}
+	}
+	x.batch = len(x.events) > 0 // EXEC's reply waits in c.w, as a batch's do
+}
+
+// execReplies applies CLIENT REPLY to EXEC's replies as Redis does, whose
+// reply flags change only between commands read from the client: OFF
+// silences every reply written after it, EXEC's own included; ON speaks
+// again from its own +OK on; a SKIP run by EXEC silences the command
+// after EXEC, not the rest of EXEC (nor does an ON after it undo it).
+type execReplies struct {
+	c        *Client
+	w        *resp.Writer
+	mark     int  // where the reply being written starts
+	silent   bool // replies are dropped now (OFF, or SKIP at EXEC's start)
+	skipNext bool // a SKIP ran: the next command's reply is dropped
+}
+
+func (r *execReplies) next() {
+	if r.silent {
+		r.w.Truncate(r.mark) // EXEC's array header
+	}
+	r.mark = r.w.Len()
+}
+
+// ran follows a command EXEC ran (or refused) and drops its reply if
+// replies are silenced.
+func (r *execReplies) ran(cmd *command) {
+	if cmd.name == "client|reply" {
+		switch r.c.replyMode {
+		case replyOn:
+			r.silent = false
+		case replyOff:
+			r.silent = true
+		case replySkip:
+			r.skipNext = true
+			r.c.replyMode = replyOn
+		}
+	}
+	if r.silent {
+		r.w.Truncate(r.mark)
+	}
+	r.mark = r.w.Len()
+}
+
+// end drops what EXEC wrote last if silenced, and leaves the mode for the
+// commands after EXEC.
+func (r *execReplies) end() {
+	if r.silent {
+		r.w.Truncate(r.mark)
+	}
+	switch {
+	case r.c.replyMode == replyOff:
+	case r.skipNext:
+		r.c.replyMode = replySkip
+	default:
+		r.c.replyMode = replyOn // a SKIP in force at EXEC is spent
 	}
 }
 
@@ -163,17 +255,71 @@ func (r *watchRegistry) unwatchAll(c *Client) {
 	c.watchDirty.Store(false)
 }
 
-// touch marks the watchers of written keys: their EXEC will fail. It runs
-// while the writer still holds its locks, so an EXEC that gets the locks
-// next sees the mark.
+// touch marks the watchers of keys deleted because their deadline passed
+// (active expiry) or evicted: their EXEC will fail, unless the key was
+// already past its deadline when they watched it. It runs while the
+// deleter still holds its locks, so an EXEC that gets the locks next sees
+// the mark.
 func (r *watchRegistry) touch(mods []keyRef) {
+	r.mark(mods, func(keyRef) bool { return false })
+}
+
+// touchFrom marks the watchers of the keys command x wrote (runBody calls
+// it, the locks held): their EXEC will fail. As in Redis, a key already
+// past its deadline at WATCH changes nothing by being deleted (its
+// expiry, a lazy one included): the watcher only forgets it was expired,
+// and the next write of the key marks it. x's view of the keys (its
+// shared Tx inside EXEC, a script or a pipeline's batch; else what it
+// committed) tells a deletion from a write.
+func (r *watchRegistry) touchFrom(x *Ctx, mods []keyRef) {
+	r.mark(mods, func(ref keyRef) bool {
+		txn := x.txn
+		if txn == nil {
+			txn = x.s.store.Begin()
+			defer txn.Discard()
+		}
+		m, err := txn.Peek(ref.db, []byte(ref.key))
+		return err != nil || m != nil && (m.Expire == 0 || m.Expire > x.now)
+	})
+}
+
+// mark marks the watchers of mods; present says whether a key exists
+// after the write, for watchers that found it already expired.
+func (r *watchRegistry) mark(mods []keyRef, present func(keyRef) bool) {
 	if len(mods) == 0 || r.watching.Load() == 0 {
 		return
 	}
+	var expired []keyRef // keys some watcher found already expired
 	r.mu.Lock()
 	for _, ref := range mods {
-		for c := range r.keys[ref] {
+		for c, exp := range r.keys[ref] {
+			if exp {
+				expired = append(expired, ref)
+				continue
+			}
 			c.watchDirty.Store(true)
+		}
+	}
+	r.mu.Unlock()
+	if len(expired) == 0 {
+		return
+	}
+	gone := make(map[keyRef]bool, len(expired))
+	for _, ref := range expired {
+		if _, seen := gone[ref]; !seen {
+			gone[ref] = !present(ref)
+		}
+	}
+	r.mu.Lock()
+	for ref, deleted := range gone {
+		for c, exp := range r.keys[ref] {
+			switch {
+			case !exp:
+			case deleted:
+				r.keys[ref][c] = false // deleted keys are not flagged as expired
+			default:
+				c.watchDirty.Store(true)
+			}
 		}
 	}
 	r.mu.Unlock()
@@ -209,7 +355,7 @@ func (r *watchRegistry) touchDB(x *Ctx, db, other int) {
 			exists = x.lookup(other, []byte(ref.key)) != nil
 		}
 		if exists {
-			r.touch([]keyRef{ref})
+			r.mark([]keyRef{ref}, func(keyRef) bool { return true })
 		}
 	}
 }
