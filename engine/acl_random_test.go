@@ -575,12 +575,6 @@ func (a *aclRun) step() {
 // error that does not depend on the server.
 func (a *aclRun) refused() {
 	args := a.dryCommand()
-	if args[0] == "DEBUG" {
-		// Redis refuses DEBUG (enable-debug-command) before checking AUTH
-		// and ACL; Cairn refuses it in the command (dispatch.go's screen
-		// would need the check first).
-		return
-	}
 	if a.d.Redis.Do(append([]string{"ACL", "DRYRUN", a.authed}, args...)...) != "+OK\r\n" {
 		a.as(args...)
 	}

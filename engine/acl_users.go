@@ -128,10 +128,9 @@ func (c *Client) authenticate(x *Ctx, name, pass []byte) *aclUser {
 	if u != nil && u.get().allows(string(pass)) {
 		return u
 	}
-	// Queued, or run by EXEC: AUTH and HELLO share a storage transaction
-	// only there (they join no pipeline batch, scripts may not call them).
+	// Queued, or run by EXEC (the client stays in MULTI while EXEC runs).
 	context := "toplevel"
-	if c.multi != nil || x.shared {
+	if c.multi != nil {
 		context = "multi"
 	}
 	// Redis logs the command name as the client typed it.

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"runtime"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -121,13 +120,6 @@ func (s *Server) TooManyClients() bool {
 // mode on and no password for the default user.
 func (s *Server) ProtectedMode() bool {
 	return s.cfg.Bool("protected-mode") && s.access.dflt.get().nopass
-}
-
-// isLocal reports whether the client connects from the loopback interface
-// or a unix socket (enable-debug-command local).
-func (c *Client) isLocal() bool {
-	addr := c.conn.RemoteAddr()
-	return strings.HasPrefix(addr, "127.") || strings.HasPrefix(addr, "[::1]") || strings.HasPrefix(addr, "/")
 }
 
 // ID is the client id CLIENT ID reports.

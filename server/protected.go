@@ -11,8 +11,10 @@ func (s *Server) protectedModeRefusal(nc net.Conn) string {
 	if !s.eng.ProtectedMode() {
 		return ""
 	}
+	// Redis lets in exactly 127.0.0.1 and ::1 (and unix sockets), not the
+	// rest of 127.0.0.0/8.
 	tcp, ok := nc.RemoteAddr().(*net.TCPAddr)
-	if !ok || tcp.IP.IsLoopback() {
+	if !ok || tcp.IP.Equal(net.IPv4(127, 0, 0, 1)) || tcp.IP.Equal(net.IPv6loopback) {
 		return ""
 	}
 	return protectedModeMsg

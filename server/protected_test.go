@@ -44,7 +44,7 @@ func say(t *testing.T, ip, addr, command string) string {
 	return line
 }
 
-// A client from another machine is refused with Redis's DENIED message
+// A client from another machine (or from 127.0.0.2) is refused with Redis's DENIED message
 // while protected mode is on and the default user has no password; a
 // password (requirepass or ACL) or protected-mode no lets it in.
 func TestProtectedModeDifferential(t *testing.T) {
@@ -62,7 +62,7 @@ func TestProtectedModeDifferential(t *testing.T) {
 		got := map[string]string{}
 		for name, addrs := range servers {
 			target := addrs[0]
-			if from == "127.0.0.1" {
+			if strings.HasPrefix(from, "127.") {
 				target = addrs[1]
 			}
 			got[name] = say(t, from, target, command)
@@ -72,6 +72,7 @@ func TestProtectedModeDifferential(t *testing.T) {
 		}
 	}
 	check(ip, "PING", "-DENIED Redis is running in protected mode")
+	check("127.0.0.2", "PING", "-DENIED Redis is running in protected mode") // loopback, but not 127.0.0.1
 	check("127.0.0.1", "PING", "+PONG")
 	check("127.0.0.1", "CONFIG SET requirepass secret", "+OK")
 	check(ip, "PING", "-NOAUTH")
