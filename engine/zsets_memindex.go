@@ -103,8 +103,7 @@ func (m *zmemIndex) locate(pos []byte) (c, i int) {
 	return c, i
 }
 
-// node is the node after chunk c's i-th (which must exist), and whether
-// there is one.
+// next is the node after node i of chunk c, and whether there is one.
 func (m *zmemIndex) next(c, i int) (int, int, bool) {
 	if i+1 < len(m.chunks[c].starts) {
 		return c, i + 1, true
@@ -115,7 +114,8 @@ func (m *zmemIndex) next(c, i int) (int, int, bool) {
 	return 0, 0, false
 }
 
-// with returns a copy of m whose chunk c is ch (nothing else is copied).
+// with returns a copy of m whose chunk c is ch and whose size is off by
+// size (the other chunks are shared).
 func (m *zmemIndex) with(c int, ch zmemChunk, size int64) *zmemIndex {
 	out := &zmemIndex{chunks: slices.Clone(m.chunks), size: m.size + size}
 	out.chunks[c] = ch
