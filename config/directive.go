@@ -49,7 +49,12 @@ type typ struct {
 	bitflags    bool                            // enum names are OR'ed together
 	check       func(v value, st *state) string // extra validation, returns the reason
 	adjust      func(int64) int64               // silent correction after validation
-	special     *special
+	// setAdjust is a correction CONFIG SET's apply step makes in Redis
+	// (not made when a file or the command line sets the value); st holds
+	// the values of the directives named before it in the same CONFIG SET,
+	// whose apply steps Redis has run by then.
+	setAdjust func(n int64, st *state) int64
+	special   *special
 }
 
 type enumOpt struct {

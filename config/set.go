@@ -107,6 +107,10 @@ func (c *Config) set(args []string, local bool) error {
 		if reason != "" {
 			return setFailed(keys[n], reason)
 		}
+		if d.setAdjust != nil {
+			v.n = d.setAdjust(v.n, work)
+			v.s = d.formatInt(v.n)
+		}
 		work.vals[i] = v
 	}
 

@@ -154,7 +154,7 @@ var directives = []directive{
 	{"rdb-save-incremental-fsync", "", false, "yes", 0, boolT()},
 	{"rdbchecksum", "", true, "yes", immutable, boolT()},
 	{"rdbcompression", "", true, "yes", 0, boolT()},
-	{"repl-backlog-size", "", false, "1048576", 0, memT(1, llongMax)},
+	{"repl-backlog-size", "", false, "1048576", 0, replBacklogT()},
 	{"repl-backlog-ttl", "", false, "3600", 0, intT(0, llongMax)},
 	{"repl-disable-tcp-nodelay", "", false, "no", 0, boolT()},
 	{"repl-diskless-load", "", false, "disabled", 0, enumT("disabled", "on-empty-db", "swapdb")},
@@ -219,7 +219,7 @@ var directives = []directive{
 	{"unixsocket", "", true, "", immutable, nullStrT()},
 	{"unixsocketperm", "", true, "0", immutable, typ{kind: kindInt, min: 0, max: 0o777, octal: true, unsigned: true}},
 	{"use-exit-on-panic", "", false, "no", hidden, boolT()},
-	{"watchdog-period", "", false, "0", hidden, intT(0, intMax)},
+	{"watchdog-period", "", false, "0", hidden, watchdogT()},
 	{"zset-max-listpack-entries", "zset-max-ziplist-entries", true, "128", 0, uintT(0, llongMax)},
 	{"zset-max-listpack-value", "zset-max-ziplist-value", true, "64", 0, umemT(0, llongMax)},
 
@@ -257,6 +257,29 @@ var deprecated = map[string]bool{
 func hzT() typ {
 	t := intT(0, intMax)
 	t.adjust = func(n int64) int64 { return min(max(n, 1), 500) }
+	return t
+}
+
+// replBacklogT is repl-backlog-size: CONFIG SET resizes the backlog, which
+// raises a size under 16 KB to 16 KB, as Redis's resizeReplicationBacklog
+// does (a file's smaller value is shown as given).
+func replBacklogT() typ {
+	t := memT(1, llongMax)
+	t.setAdjust = func(n int64, _ *state) int64 { return max(n, 16*1024) }
+	return t
+}
+
+// watchdogT is watchdog-period: CONFIG SET of a period shorter than two of
+// the server's clock ticks raises it to that, as Redis's
+// applyWatchdogPeriod does (0 turns the watchdog off).
+func watchdogT() typ {
+	t := intT(0, intMax)
+	t.setAdjust = func(n int64, st *state) int64 {
+		if n == 0 {
+			return 0
+		}
+		return max(n, 1000/st.get("hz").n*2)
+	}
 	return t
 }
 

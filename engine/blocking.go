@@ -313,9 +313,9 @@ func (s *Server) serveWaiter(w *waiter, ref keyRef) (serveOutcome, []keyRef) {
 }
 
 func cmdClientUnblock(x *Ctx) {
-	id, ok := parseClientID(x.args[2])
-	if !ok {
-		x.fail(errNotInt)
+	// As Redis: the argument count, then the reason, then the id.
+	if len(x.args) > 4 {
+		x.failf("ERR unknown subcommand or wrong number of arguments for '%.128s'. Try CLIENT HELP.", x.args[1])
 		return
 	}
 	withError := false
@@ -328,8 +328,10 @@ func cmdClientUnblock(x *Ctx) {
 			x.fail("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
 			return
 		}
-	} else if len(x.args) > 4 {
-		x.fail(errSyntax)
+	}
+	id, ok := parseClientID(x.args[2])
+	if !ok {
+		x.fail(errNotInt)
 		return
 	}
 	b := x.s.blocking

@@ -42,14 +42,17 @@ func cmdClientList(x *Ctx) {
 			return
 		}
 	case len(x.args) > 3 && eq(x.args[2], "id"):
+		// Any integer: one no client has (0, negative) lists nothing.
 		ids = map[uint64]bool{}
 		for _, a := range x.args[3:] {
-			id, ok := parseClientID(a)
-			if !ok || id == 0 {
+			id, ok := parseInt(a)
+			if !ok {
 				x.fail("ERR Invalid client ID")
 				return
 			}
-			ids[id] = true
+			if id > 0 {
+				ids[uint64(id)] = true
+			}
 		}
 	default:
 		x.fail(errSyntax)
@@ -71,16 +74,19 @@ func cmdClientList(x *Ctx) {
 // and CLIENT KILL <filter> <value> ... (replies the number killed).
 func cmdClientKill(x *Ctx) {
 	var addr, laddr, user, typ string
+	var hasAddr, hasLaddr bool // an empty ADDR or LADDR matches nobody
 	var id uint64
 	skipMe := true
 	if len(x.args) == 3 {
-		addr = string(x.args[2])
+		addr, hasAddr = string(x.args[2]), true
 	} else {
-		if len(x.args)%2 != 0 {
-			x.fail(errSyntax)
-			return
-		}
+		// Filters are read in order, each checked as it comes: a bad
+		// value is reported before a missing one further on.
 		for i := 2; i < len(x.args); i += 2 {
+			if i+1 == len(x.args) {
+				x.fail(errSyntax)
+				return
+			}
 			v := x.args[i+1]
 			switch a := x.args[i]; {
 			case eq(a, "id"):
@@ -97,9 +103,9 @@ func cmdClientKill(x *Ctx) {
 					return
 				}
 			case eq(a, "addr"):
-				addr = string(v)
+				addr, hasAddr = string(v), true
 			case eq(a, "laddr"):
-				laddr = string(v)
+				laddr, hasLaddr = string(v), true
 			case eq(a, "user"):
 				if x.s.lookupUser(string(v)) == nil {
 					x.failf("ERR No such user '%s'", v)
@@ -124,7 +130,7 @@ func cmdClientKill(x *Ctx) {
 	}
 	killed := 0
 	for _, c := range x.s.sortedClients() {
-		if (addr != "" && c.conn.RemoteAddr() != addr) || (laddr != "" && c.conn.LocalAddr() != laddr) ||
+		if (hasAddr && c.conn.RemoteAddr() != addr) || (hasLaddr && c.conn.LocalAddr() != laddr) ||
 			(id != 0 && c.id != id) || (typ != "" && c.clientType() != typ) || (user != "" && *c.user.Load() != user) {
 			continue
 		}

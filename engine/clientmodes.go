@@ -81,6 +81,11 @@ type pauseState struct {
 }
 
 func cmdClientPause(x *Ctx) {
+	if len(x.args) > 4 {
+		// Redis checks the count before it reads the timeout.
+		x.failf("ERR unknown subcommand or wrong number of arguments for '%.128s'. Try CLIENT HELP.", x.args[1])
+		return
+	}
 	ms, ok := parseInt(x.args[2])
 	if !ok {
 		x.fail("ERR timeout is not an integer or out of range")
@@ -100,9 +105,6 @@ func cmdClientPause(x *Ctx) {
 			x.fail("ERR CLIENT PAUSE mode must be WRITE or ALL")
 			return
 		}
-	} else if len(x.args) > 4 {
-		x.fail(errSyntax)
-		return
 	}
 	x.s.pause.start(time.Now().Add(time.Duration(ms)*time.Millisecond), all)
 	x.w.OK()

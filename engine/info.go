@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -70,7 +71,11 @@ func cmdInfo(x *Ctx) {
 		if b.Len() > 0 {
 			b.WriteString("\r\n")
 		}
-		fmt.Fprintf(&b, "# %s\r\n", strings.ToUpper(sec.name[:1])+sec.name[1:])
+		title := strings.ToUpper(sec.name[:1]) + sec.name[1:]
+		if sec.name == "cpu" {
+			title = "CPU" // Redis's one heading in capitals
+		}
+		fmt.Fprintf(&b, "# %s\r\n", title)
 		sec.write(x.s, &b)
 	}
 	x.w.Verbatim("txt", b.String())
@@ -135,9 +140,15 @@ func (s *Server) infoMemory(b *strings.Builder) {
 	fmt.Fprintf(b, "used_memory_overhead:0\r\nused_memory_startup:0\r\nused_memory_dataset:%d\r\nused_memory_dataset_perc:%.2f%%\r\n", used, 100.0)
 	fmt.Fprintf(b, "allocator_allocated:%d\r\nallocator_active:%d\r\nallocator_resident:%d\r\n", ms.HeapAlloc, ms.HeapInuse, ms.Sys-ms.HeapReleased)
 	fmt.Fprintf(b, "total_system_memory:%d\r\ntotal_system_memory_human:%s\r\n", totalSystemMemory(), humanBytes(totalSystemMemory()))
+	s.infoScriptMemory(b)
 	fmt.Fprintf(b, "maxmemory:%d\r\nmaxmemory_human:%s\r\nmaxmemory_policy:%s\r\n", maxmem, humanBytes(maxmem), s.cfg.String("maxmemory-policy"))
 	fragBytes := int64(ms.HeapInuse) - int64(ms.HeapAlloc)
 	fmt.Fprintf(b, "allocator_frag_ratio:%.2f\r\nallocator_frag_bytes:%d\r\n", float64(ms.HeapInuse)/float64(max(ms.HeapAlloc, 1)), fragBytes)
+	// The allocator's resident memory against what it has active, and the
+	// process's RSS against that, as Redis reports jemalloc's.
+	resident := int64(ms.Sys - ms.HeapReleased)
+	fmt.Fprintf(b, "allocator_rss_ratio:%.2f\r\nallocator_rss_bytes:%d\r\n", float64(resident)/float64(max(ms.HeapInuse, 1)), resident-int64(ms.HeapInuse))
+	fmt.Fprintf(b, "rss_overhead_ratio:%.2f\r\nrss_overhead_bytes:%d\r\n", float64(rss)/float64(max(resident, 1)), rss-resident)
 	// Fragmentation: the process's RSS against the memory it actively uses
 	// (Go heap objects, cached blocks, memtables). used_memory is a dataset
 	// size on disk, so rss/used_memory would mean nothing.
@@ -155,6 +166,43 @@ func (s *Server) infoMemory(b *strings.Builder) {
 	fmt.Fprintf(b, "hot_cache_used:%d\r\nhot_cache_budget:%d\r\nhot_cache_hits:%d\r\nhot_cache_misses:%d\r\nhot_cache_element_hits:%d\r\nhot_cache_element_misses:%d\r\nhot_cache_evictions:%d\r\nhot_cache_prefetched:%d\r\n", cacheUsed, cacheBudget, hits, misses, elemHits, elemMisses, evictions, s.store.Prefetched())
 	fmt.Fprintf(b, "block_cache_used:%d\r\nblock_cache_capacity:%d\r\nblock_cache_hits:%d\r\nblock_cache_misses:%d\r\n", blockUsed, blockCap, blockHits, blockMisses)
 	fmt.Fprintf(b, "memtable_size:%d\r\nmemtable_used:%d\r\n", s.store.MemTableSize(), memtables)
+}
+
+// any reports whether the histogram holds a duration.
+func (h *histogram) any() bool {
+	for i := range h.counts {
+		if h.counts[i].Load() > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// infoScriptMemory is INFO memory's Lua and functions fields. Cairn's Lua
+// VMs (gopher-lua) live in Go's heap: the sizes are those of an empty
+// Redis VM plus the source of what is loaded, the counts are exact.
+func (s *Server) infoScriptMemory(b *strings.Builder) {
+	const vmEval, vmFunctions = 32768, 33792 // Redis's empty Lua VMs
+	e := s.scripts
+	e.mu.Lock()
+	scripts := len(e.cache)
+	e.mu.Unlock()
+	r := e.functions
+	r.mu.RLock()
+	libs, funcs := len(r.libraries), len(r.functions)
+	code := 0
+	for _, l := range r.libraries {
+		code += len(l.code)
+	}
+	r.mu.RUnlock()
+	// Redis counts each cached script's dict entry and body; a function
+	// library its code and each function's entry.
+	scriptsEval := int64(scripts) * 96
+	functionsMem := int64(200 + code + 64*funcs)
+	fmt.Fprintf(b, "used_memory_lua:%d\r\nused_memory_vm_eval:%d\r\nused_memory_lua_human:%s\r\n", vmEval, vmEval, humanBytes(vmEval))
+	fmt.Fprintf(b, "used_memory_scripts_eval:%d\r\nnumber_of_cached_scripts:%d\r\nnumber_of_functions:%d\r\nnumber_of_libraries:%d\r\n", scriptsEval, scripts, funcs, libs)
+	fmt.Fprintf(b, "used_memory_vm_functions:%d\r\nused_memory_vm_total:%d\r\nused_memory_vm_total_human:%s\r\n", vmFunctions, vmEval+vmFunctions, humanBytes(vmEval+vmFunctions))
+	fmt.Fprintf(b, "used_memory_functions:%d\r\nused_memory_scripts:%d\r\nused_memory_scripts_human:%s\r\n", functionsMem, scriptsEval+functionsMem, humanBytes(scriptsEval+functionsMem))
 }
 
 // notePeak records and returns the peak of used memory.
@@ -271,14 +319,41 @@ func (s *Server) eachCommand(fn func(*command)) {
 	}
 }
 
+// infoLatencyStats is INFO latencystats: nothing while latency-tracking
+// is off, else the percentiles latency-tracking-info-percentiles names
+// (none: the names alone) of every command timed since CONFIG RESETSTAT.
 func (s *Server) infoLatencyStats(b *strings.Builder) {
+	if !s.cfg.Bool("latency-tracking") {
+		return
+	}
+	var names []string
+	var fracs []float64
+	for _, f := range strings.Fields(s.cfg.String("latency-tracking-info-percentiles")) {
+		p, err := strconv.ParseFloat(f, 64)
+		if err != nil {
+			continue
+		}
+		// Redis prints the percentile with %f, trailing zeros trimmed.
+		name := strings.TrimRight(strings.TrimRight(fmt.Sprintf("%f", p), "0"), ".")
+		names = append(names, name)
+		fracs = append(fracs, p/100)
+	}
 	var lines []string
 	s.eachCommand(func(c *command) {
-		if c.stats.calls.Load() == 0 {
+		if !c.hist.any() {
 			return
 		}
-		p := c.hist.percentiles(0.5, 0.99, 0.999)
-		lines = append(lines, fmt.Sprintf("latency_percentiles_usec_%s:p50=%.3f,p99=%.3f,p99.9=%.3f\r\n", c.name, p[0], p[1], p[2]))
+		p := c.hist.percentiles(fracs...)
+		var l strings.Builder
+		fmt.Fprintf(&l, "latency_percentiles_usec_%s:", c.name)
+		for i, name := range names {
+			if i > 0 {
+				l.WriteByte(',')
+			}
+			fmt.Fprintf(&l, "p%s=%.3f", name, p[i])
+		}
+		l.WriteString("\r\n")
+		lines = append(lines, l.String())
 	})
 	sort.Strings(lines)
 	for _, l := range lines {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"github.com/cairndb/cairn/cmdspec"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -176,13 +175,25 @@ func cmdConfigResetStat(x *Ctx) {
 }
 
 func cmdCommand(x *Ctx) {
+	mark := x.w.Len()
 	cmdspec.Command(x.w, x.args, x.s.implemented)
+	// An error reply counts in INFO errorstats and failed_calls, as every
+	// other command's does.
+	if out := x.w.Bytes()[mark:]; len(out) > 0 && out[0] == '-' {
+		x.failed = true
+		x.s.stats.countError(strings.TrimSuffix(string(out[1:]), "\r\n"))
+	}
 }
 
 // clientInfoLine formats one CLIENT LIST / CLIENT INFO line with Redis
 // 7.0's fields.
 func (s *Server) clientInfoLine(c *Client, now time.Time) string {
-	flags := c.flagString()
+	// Another client's tracking state changes under the table's lock.
+	// (Not CLIENT CACHING's field, which its own client changes unlocked.)
+	s.tracking.mu.Lock()
+	track := trackState{on: c.track.on, bcast: c.track.bcast, redirect: c.track.redirect, brokenRedirect: c.track.brokenRedirect}
+	s.tracking.mu.Unlock()
+	flags := c.flagString(track)
 	lastCmd := *c.lastCmd.Load()
 	if lastCmd == "" {
 		lastCmd = "NULL"
@@ -191,15 +202,24 @@ func (s *Server) clientInfoLine(c *Client, now time.Time) string {
 	sub, psub, ssub := len(c.subs[kindChannel]), len(c.subs[kindPattern]), len(c.subs[kindShard])
 	s.pubsub.mu.RUnlock()
 	obl := c.out.pending()
-	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=%d oll=0 omem=%d tot-mem=%d events=r cmd=%s user=%s redir=-1 resp=%d",
+	// redir is the tracking redirection: 0 for none, -1 without tracking.
+	redir := int64(-1)
+	if track.on {
+		redir = int64(track.redirect)
+	}
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=%d oll=0 omem=%d tot-mem=%d events=r cmd=%s user=%s redir=%d resp=%d",
 		c.id, c.conn.RemoteAddr(), c.conn.LocalAddr(), c.conn.FD(), *c.name.Load(),
 		int64(now.Sub(c.created).Seconds()), (now.UnixMilli()-c.lastActive.Load())/1000,
-		flags, c.dbIndex(), sub, psub, ssub, c.multiLen.Load(), obl, obl, obl+16384, lastCmd, *c.user.Load(), c.protoVersion())
+		flags, c.dbIndex(), sub, psub, ssub, c.multiLen.Load(), obl, obl, obl+16384, lastCmd, *c.user.Load(), redir, c.protoVersion())
 }
 
-// flagString is CLIENT LIST's flags field.
-func (c *Client) flagString() string {
+// flagString is CLIENT LIST's flags field, its letters in Redis 7.0's
+// order; track is the client's tracking state.
+func (c *Client) flagString(track trackState) string {
 	var f strings.Builder
+	if c.monitor.Load() {
+		f.WriteByte('O')
+	}
 	if c.fromMaster.Load() {
 		f.WriteByte('M')
 	}
@@ -212,8 +232,23 @@ func (c *Client) flagString() string {
 	if c.isBlocked() {
 		f.WriteByte('b')
 	}
+	if track.on {
+		f.WriteByte('t')
+		if track.brokenRedirect {
+			f.WriteByte('R')
+		}
+		if track.bcast {
+			f.WriteByte('B')
+		}
+	}
+	if c.watchDirty.Load() {
+		f.WriteByte('d')
+	}
 	if c.killed.Load() {
 		f.WriteByte('c')
+	}
+	if c.noEvict.Load() {
+		f.WriteByte('e')
 	}
 	if f.Len() == 0 {
 		return "N"
@@ -248,9 +283,14 @@ func validClientType(t string) bool {
 	return false
 }
 
+// parseClientID reads a client id as Redis reads a long long (string2ll:
+// no '+', no leading zeros); a negative one, which no client has, is 0.
 func parseClientID(b []byte) (uint64, bool) {
-	n, err := strconv.ParseUint(string(b), 10, 64)
-	return n, err == nil
+	n, ok := parseInt(b)
+	if !ok {
+		return 0, false
+	}
+	return uint64(max(n, 0)), true
 }
 
 // blockedClients counts clients waiting in a blocking command.

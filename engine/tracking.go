@@ -66,15 +66,7 @@ func newTracking() *tracking {
 const invalidateChannel = "__redis__:invalidate"
 
 func cmdClientTracking(x *Ctx) {
-	var on bool
-	switch {
-	case eq(x.args[2], "on"):
-		on = true
-	case eq(x.args[2], "off"):
-	default:
-		x.fail(errSyntax)
-		return
-	}
+	// As Redis: the options first, then ON or OFF.
 	var next trackState
 	var prefixes []string
 	for i := 3; i < len(x.args); i++ {
@@ -112,6 +104,15 @@ func cmdClientTracking(x *Ctx) {
 			x.fail(errSyntax)
 			return
 		}
+	}
+	var on bool
+	switch {
+	case eq(x.args[2], "on"):
+		on = true
+	case eq(x.args[2], "off"):
+	default:
+		x.fail(errSyntax)
+		return
 	}
 	t := &x.c.track
 	if !on {
