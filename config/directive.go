@@ -125,7 +125,7 @@ func (d *directive) parseInt(s string) (value, string) {
 	n, ok := int64(0), false
 	if d.memory {
 		var u uint64
-		u, ok = parseMemory(s)
+		u, ok = ParseMemory(s)
 		n = int64(u)
 	}
 	if !ok && d.percent && len(s) > 1 && s[len(s)-1] == '%' {

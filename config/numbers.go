@@ -20,11 +20,11 @@ func parseStrictInt(s string) (int64, bool) {
 	return n, err == nil
 }
 
-// parseMemory is Redis's memtoull: digits followed by an optional unit, one
+// ParseMemory is Redis's memtoull: digits followed by an optional unit, one
 // of b k kb m mb g gb in any case (k = 1000, kb = 1024...). Like Redis it
 // accepts "" and a bare unit as 0, saturates on too many digits and wraps on
 // multiplication overflow.
-func parseMemory(s string) (uint64, bool) {
+func ParseMemory(s string) (uint64, bool) {
 	if strings.HasPrefix(s, "-") {
 		return 0, false
 	}

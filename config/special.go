@@ -69,8 +69,8 @@ func setCOBL(args []string, cur value, _ *state) (value, string) {
 		if class < 0 {
 			return value{}, "Invalid client class specified in buffer limit configuration."
 		}
-		hard, hok := parseMemory(args[j+1])
-		soft, sok := parseMemory(args[j+2])
+		hard, hok := ParseMemory(args[j+1])
+		soft, sok := ParseMemory(args[j+2])
 		secs, eok := parseCInt(args[j+3])
 		secs = int64(int32(secs)) // Redis keeps the seconds in an int
 		if !hok || !sok || !eok || secs < 0 {

@@ -87,9 +87,9 @@ func TestParseMemory(t *testing.T) {
 		{"1tb", 0, false},
 	}
 	for _, tc := range cases {
-		got, ok := parseMemory(tc.s)
+		got, ok := ParseMemory(tc.s)
 		if got != tc.want || ok != tc.ok {
-			t.Errorf("parseMemory(%q) = %d, %v, want %d, %v", tc.s, got, ok, tc.want, tc.ok)
+			t.Errorf("ParseMemory(%q) = %d, %v, want %d, %v", tc.s, got, ok, tc.want, tc.ok)
 		}
 	}
 }

@@ -3,14 +3,13 @@ package engine
 import (
 	"bufio"
 	"fmt"
-	"math"
 	"os"
 	"runtime"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/cairndb/cairn/config"
 	"github.com/cairndb/cairn/storage"
 )
 
@@ -212,7 +211,7 @@ func cmdDebug(x *Ctx) {
 		// show. Cairn's lists are element records, and DUMP builds its
 		// nodes from them with packed nodes only: what is observable here
 		// is which arguments Redis takes.
-		if v, ok := memToULL(x.args[2]); !ok || v > 1<<32-1<<20 {
+		if v, ok := config.ParseMemory(string(cString(x.args[2]))); !ok || v > 1<<32-1<<20 {
 			x.fail("ERR argument must be a memory value bigger than 1 and smaller than 4gb")
 			return
 		}
@@ -341,46 +340,4 @@ func debugProtocol(x *Ctx, name string) {
 	default:
 		x.fail("ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false")
 	}
-}
-
-// memToULL is Redis's memtoull: digits, then an optional unit (b, k, kb,
-// m, mb, g, gb in any case; k is 1000, kb 1024), as config's parseMemory
-// reads it. No digits read as 0, a sign or anything else fail, too many
-// digits saturate and the product wraps, as in Redis 7.0.
-func memToULL(b []byte) (uint64, bool) {
-	b = cString(b) // Redis reads the argument as a C string
-	i := 0
-	for i < len(b) && '0' <= b[i] && b[i] <= '9' {
-		i++
-	}
-	var mul uint64
-	switch strings.ToLower(string(b[i:])) {
-	case "", "b":
-		mul = 1
-	case "k":
-		mul = 1000
-	case "kb":
-		mul = 1024
-	case "m":
-		mul = 1000 * 1000
-	case "mb":
-		mul = 1024 * 1024
-	case "g":
-		mul = 1000 * 1000 * 1000
-	case "gb":
-		mul = 1024 * 1024 * 1024
-	default:
-		return 0, false
-	}
-	if i >= 128 {
-		return 0, false
-	}
-	if i == 0 {
-		return 0, true
-	}
-	n, err := strconv.ParseUint(string(b[:i]), 10, 64)
-	if err != nil {
-		n = math.MaxUint64 // strtoull saturates
-	}
-	return n * mul, true // and Redis 7.0's product wraps
 }
