@@ -181,6 +181,7 @@ func (c *Client) Exec(args [][]byte, more bool) {
 		mark := c.w.Len()
 		c.w.Error(reject)
 		s.stats.countError(reject)
+		s.scripts.noteRejection(c)
 		c.applyReplyMode(mark, notRun)
 		c.emit()
 		return

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/cairndb/cairn/engine/lualib"
-	"github.com/cairndb/cairn/resp"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -113,10 +112,12 @@ func parseReply(L *lua.LState, b []byte) (lua.LValue, []byte) {
 // contains itself would never end).
 const maxReplyDepth = 1000
 
-// luaToReply writes a script's result; scriptResp is its redis.setresp.
-func luaToReply(w *resp.Writer, v lua.LValue, scriptResp, depth int) {
+// luaToReply writes a script's result, the reply of x; scriptResp is its
+// redis.setresp. Errors in it are counted as scriptError says.
+func luaToReply(x *Ctx, v lua.LValue, scriptResp, depth int) {
+	w := x.w
 	if depth > maxReplyDepth {
-		w.Error("ERR reached lua stack limit")
+		scriptError(x, "ERR reached lua stack limit", false)
 		return
 	}
 	switch v := v.(type) {
@@ -134,7 +135,7 @@ func luaToReply(w *resp.Writer, v lua.LValue, scriptResp, depth int) {
 			w.Null()
 		}
 	case *lua.LTable:
-		tableToReply(w, v, scriptResp, depth)
+		tableToReply(x, v, scriptResp, depth)
 	default:
 		w.Null()
 	}
@@ -147,9 +148,10 @@ var oneLine = strings.NewReplacer("\r", " ", "\n", " ")
 // status texts on as C strings.
 func cText(s string) string { return string(cString([]byte(s))) }
 
-func tableToReply(w *resp.Writer, t *lua.LTable, scriptResp, depth int) {
+func tableToReply(x *Ctx, t *lua.LTable, scriptResp, depth int) {
+	w := x.w
 	if s, ok := t.RawGetString("err").(lua.LString); ok {
-		w.Error(oneLine.Replace(strings.TrimRight(cText(string(s)), "\r\n")))
+		scriptError(x, oneLine.Replace(strings.TrimRight(cText(string(s)), "\r\n")), statsCounted(t))
 		return
 	}
 	if s, ok := t.RawGetString("ok").(lua.LString); ok {
@@ -178,8 +180,8 @@ func tableToReply(w *resp.Writer, t *lua.LTable, scriptResp, depth int) {
 		m.ForEach(func(_, _ lua.LValue) { n++ })
 		w.Map(n)
 		m.ForEach(func(k, v lua.LValue) {
-			luaToReply(w, k, scriptResp, depth+1)
-			luaToReply(w, v, scriptResp, depth+1)
+			luaToReply(x, k, scriptResp, depth+1)
+			luaToReply(x, v, scriptResp, depth+1)
 		})
 		return
 	}
@@ -187,7 +189,7 @@ func tableToReply(w *resp.Writer, t *lua.LTable, scriptResp, depth int) {
 		n := 0
 		set.ForEach(func(_, _ lua.LValue) { n++ })
 		w.Set(n)
-		set.ForEach(func(k, _ lua.LValue) { luaToReply(w, k, scriptResp, depth+1) })
+		set.ForEach(func(k, _ lua.LValue) { luaToReply(x, k, scriptResp, depth+1) })
 		return
 	}
 	n := 0
@@ -196,6 +198,6 @@ func tableToReply(w *resp.Writer, t *lua.LTable, scriptResp, depth int) {
 	}
 	w.Array(n)
 	for i := 1; i <= n; i++ {
-		luaToReply(w, t.RawGetInt(i), scriptResp, depth+1)
+		luaToReply(x, t.RawGetInt(i), scriptResp, depth+1)
 	}
 }

@@ -33,6 +33,13 @@ type scriptRun struct {
 	errSource string // where the error that ended the script was raised
 	errLine   int
 
+	// strayError: another client's command was refused (BUSY...) while
+	// the script ran past busy-reply-threshold, after the script's last
+	// command. Redis, which counts a command failed if errors were counted
+	// since the last command began, then counts the script's command
+	// failed.
+	strayError atomic.Bool
+
 	wrote  atomic.Bool  // a write command ran: SCRIPT KILL may not stop it
 	killed atomic.Int32 // killedByUser or killedByShutdown
 	cancel context.CancelFunc
@@ -84,19 +91,39 @@ func (e *scriptEngine) run(r *scriptRun, vm *luaVM, fn *lua.LFunction, args ...l
 		x.c.closeAfter = true
 		return
 	}
+	if r.strayError.Load() {
+		x.failed = true
+	}
 	if err != nil {
-		x.fail(r.errorText(err))
+		msg, counted := r.errorText(err)
+		scriptError(x, msg, counted)
 		return
 	}
-	luaToReply(x.w, L.Get(-1), r.resp, 0)
+	luaToReply(x, L.Get(-1), r.resp, 0)
 	L.Pop(1)
+}
+
+// scriptError writes an error reply of a script (the error it raised, or
+// one in its result) and counts it as Redis does: an error a command the
+// script called already counted in errorstats (its table has
+// ignore_error_stats_update) is not counted again, but each makes the
+// script's command failed; any other error is counted, and the command
+// failed once.
+func scriptError(x *Ctx, msg string, counted bool) {
+	x.w.Error(msg)
+	if counted {
+		x.cmd.stats.failed.Add(1)
+		return
+	}
+	x.s.stats.countError(msg)
+	x.failed = true
 }
 
 // errorText is the reply to a script that raised an error, as Redis words
 // it: the error ("ERR " and the message, or a raised error table's err
-// field) and where it happened.
-func (r *scriptRun) errorText(err error) string {
-	var msg string
+// field) and where it happened; counted says whether errorstats counted
+// it already (an error of a command the script called).
+func (r *scriptRun) errorText(err error) (msg string, counted bool) {
 	ae, ok := err.(*lua.ApiError)
 	switch {
 	case r.killed.Load() == killedByUser:
@@ -106,6 +133,7 @@ func (r *scriptRun) errorText(err error) string {
 	default:
 		if t, isTable := ae.Object.(*lua.LTable); isTable {
 			msg = luaString(t.RawGetString("err"))
+			counted = statsCounted(t)
 		} else {
 			msg = "ERR " + luaString(ae.Object)
 		}
@@ -119,7 +147,14 @@ func (r *scriptRun) errorText(err error) string {
 	if r.errSource != "" {
 		msg += fmt.Sprintf(" script: %s, on %s:%d.", r.name, r.errSource, r.errLine)
 	}
-	return oneLine.Replace(msg)
+	return oneLine.Replace(msg), counted
+}
+
+// statsCounted reads an error table's ignore_error_stats_update field:
+// true (a boolean, as Redis reads it) when errorstats already counted
+// the error.
+func statsCounted(t *lua.LTable) bool {
+	return t.RawGetString("ignore_error_stats_update") == lua.LTrue
 }
 
 // positionOf reads "ERR user_script:12: ..." as ("@user_script", 12).
@@ -174,31 +209,15 @@ var mayReplicate = map[string]bool{"publish": true, "spublish": true, "pfcount":
 func (r *scriptRun) exec(args [][]byte) ([]byte, string) {
 	x := r.x
 	s := x.s
-	cmd, reject := s.lookupCommand(args)
-	switch {
-	case reject != "" && strings.HasPrefix(reject, "ERR wrong number"):
-		return nil, "Wrong number of args calling Redis command from script"
-	case reject != "":
-		return nil, "Unknown Redis command called from script"
-	case cmd.spec.HasFlag("noscript"):
-		return nil, "This Redis command is not allowed from script"
-	}
-	// Then Redis's order: the caller's ACL permissions, then whether the
-	// script may write at all.
-	if reject := x.c.scriptACLError(cmd, args); reject != "" {
+	defer r.strayError.Store(false) // as Redis: errors before this call are its business
+	cmd, reject := r.admit(args)
+	if reject != "" {
+		// Redis counts the refusal in the command's rejected_calls (the
+		// caller counts the error in errorstats).
+		if cmd != nil {
+			cmd.stats.rejected.Add(1)
+		}
 		return nil, reject
-	}
-	if r.readOnly && (cmd.write || mayReplicate[cmd.name]) {
-		return nil, "Write commands are not allowed from read-only scripts."
-	}
-	if cmd.write && x.c.readOnlyReplica() {
-		return nil, "-" + errReadOnlyReplica
-	}
-	if msg := s.disk.refusal.Load(); msg != nil && cmd.write {
-		return nil, "-" + *msg
-	}
-	if msg := s.scriptOOM(r, cmd); msg != "" { // maxmemory (evict.go)
-		return nil, msg
 	}
 	if cmd.write {
 		r.wrote.Store(true)
@@ -206,7 +225,14 @@ func (r *scriptRun) exec(args [][]byte) ([]byte, string) {
 	w := r.replyWriter()
 	sub := &Ctx{s: s, c: r.client, cmd: cmd, args: args, w: w, db: r.client.dbIndex(), now: x.now,
 		start: time.Now(), txn: x.tx(), shared: true, script: true}
-	s.runBody(sub, func() { cmd.run(sub) })
+	body := func() { cmd.run(sub) }
+	if keep := r.ownMessages(); keep != nil && (cmd.name == "publish" || cmd.name == "spublish") {
+		// A message to the caller itself goes among its replies as the
+		// script publishes it, before the script's reply (inside EXEC,
+		// among EXEC's, as for a PUBLISH EXEC runs: transactions.go).
+		body = func() { w.Int(int64(s.pubsub.publishTo(x.c, keep, args[1], args[2], cmd.name == "spublish"))) }
+	}
+	s.runBody(sub, body)
 	cmd.stats.usec.Add(time.Since(sub.start).Microseconds())
 	cmd.stats.calls.Add(1)
 	if sub.failed {
@@ -216,7 +242,90 @@ func (r *scriptRun) exec(args [][]byte) ([]byte, string) {
 	sub.c = x.c // the caller tracks the keys its script read (CLIENT TRACKING)
 	x.trackReads = addTrackedReads(x.trackReads, len(x.modified), sub)
 	x.modified = append(x.modified, sub.modified...)
+	// The keyspace notifications of the caller's own subscriptions go
+	// among its replies where the command ran, after the messages the
+	// script published before it (inside EXEC, or when ownMessages sets
+	// x.batch; transactions.go leaves these places alone).
+	for i := range sub.events {
+		sub.events[i].replyAt = x.w.Len()
+	}
 	x.events = append(x.events, sub.events...)
 	x.ready = append(x.ready, sub.ready...)
 	return w.Bytes(), ""
+}
+
+// noteRejection follows the refusal of a command of client c (dispatch.go)
+// for the running script's failed_calls: see scriptRun.strayError.
+func (e *scriptEngine) noteRejection(c *Client) {
+	r := e.running.Load()
+	if r == nil || r.caller == c {
+		return
+	}
+	select {
+	case <-r.busy:
+		r.strayError.Store(true)
+	default:
+	}
+}
+
+// admit finds the command a script called and checks, in Redis's order,
+// that the script may run it: the command (nil if unknown) and the error
+// Redis gives the script if not.
+func (r *scriptRun) admit(args [][]byte) (*command, string) {
+	x := r.x
+	s := x.s
+	cmd, reject := s.lookupCommand(args)
+	switch {
+	case reject != "" && strings.HasPrefix(reject, "ERR wrong number"):
+		return cmd, "Wrong number of args calling Redis command from script"
+	case reject != "":
+		return nil, "Unknown Redis command called from script"
+	case cmd.spec.HasFlag("noscript"):
+		return cmd, "This Redis command is not allowed from script"
+	}
+	// Then Redis's order: the caller's ACL permissions, then whether the
+	// script may write at all.
+	if reject := x.c.scriptACLError(cmd, args); reject != "" {
+		return cmd, reject
+	}
+	if r.readOnly && (cmd.write || mayReplicate[cmd.name]) {
+		return cmd, "Write commands are not allowed from read-only scripts."
+	}
+	if cmd.write && x.c.readOnlyReplica() {
+		return cmd, "-" + errReadOnlyReplica
+	}
+	if msg := s.disk.refusal.Load(); msg != nil && cmd.write {
+		return cmd, "-" + *msg
+	}
+	if msg := s.scriptOOM(r, cmd); msg != "" { // maxmemory (evict.go)
+		return cmd, msg
+	}
+	return cmd, ""
+}
+
+// ownMessages returns where the messages a script publishes to its
+// subscribed caller go, so that they come, as in Redis, where the script
+// published them among the caller's replies and the keyspace
+// notifications of the script's commands: inside EXEC among EXEC's
+// replies (transactions.go); else before the script's reply, in the
+// caller's reply buffer. nil when they are sent as any client's: the
+// caller is not subscribed, or its replies are off (CLIENT REPLY, whose
+// truncation must spare them), or it debugs the script.
+func (r *scriptRun) ownMessages() func([]byte) {
+	x := r.x
+	switch {
+	case !x.c.subscribed():
+		return nil
+	case x.shared:
+		if x.c.multi == nil {
+			return nil
+		}
+		return x.c.multi.ownMessage
+	case r.ldb == nil && x.c.replyMode == replyOn:
+		// afterWrite puts the notifications to the caller among them (a
+		// batch's way: their replyAt).
+		x.batch = true
+		return func(msg []byte) { x.w.Raw(msg) }
+	}
+	return nil
 }

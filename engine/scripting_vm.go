@@ -118,9 +118,14 @@ func (vm *luaVM) call(L *lua.LState, raiseErrors bool) int {
 	if r == nil {
 		raise(L, "redis.call/pcall can only be called inside a script invocation")
 	}
-	fail := func(msg string) int {
+	// counted: errorstats counted the error already (a refused command),
+	// so the script's reply will not count it again. Redis counts the
+	// errors of the call's arguments only if the script's reply is one.
+	fail := func(msg string, counted bool) int {
 		t := errorTable(L, msg)
-		t.RawSetString("ignore_error_stats_update", lua.LTrue)
+		if counted {
+			t.RawSetString("ignore_error_stats_update", lua.LTrue)
+		}
 		if raiseErrors {
 			L.Error(t, 1)
 		}
@@ -129,7 +134,7 @@ func (vm *luaVM) call(L *lua.LState, raiseErrors bool) int {
 	}
 	n := L.GetTop()
 	if n == 0 {
-		return fail("Please specify at least one argument for this redis lib call")
+		return fail("Please specify at least one argument for this redis lib call", false)
 	}
 	args := make([][]byte, n)
 	for i := range args {
@@ -139,7 +144,7 @@ func (vm *luaVM) call(L *lua.LState, raiseErrors bool) int {
 		case lua.LNumber:
 			args[i] = []byte(lualib.FormatArgNumber(float64(v)))
 		default:
-			return fail("Lua redis lib command arguments must be strings or integers")
+			return fail("Lua redis lib command arguments must be strings or integers", false)
 		}
 	}
 	reply, reject := r.exec(args)
@@ -152,7 +157,7 @@ func (vm *luaVM) call(L *lua.LState, raiseErrors bool) int {
 			stat = withCode
 		}
 		r.x.s.stats.countError(stat)
-		return fail(reject)
+		return fail(reject, true)
 	}
 	v := respToLua(L, reply)
 	if raiseErrors && reply[0] == '-' {

@@ -32,20 +32,25 @@ type stats struct {
 }
 
 func (st *stats) countError(msg string) {
-	code := msg
-	if i := strings.IndexByte(msg, ' '); i >= 0 {
-		code = msg[:i]
-	}
 	st.errorReplies.Add(1)
+	code := errorCode(msg)
 	st.errMu.Lock()
 	if st.errors == nil {
 		st.errors = make(map[string]int64)
 	}
-	// Redis stops adding new error codes after 128 kinds.
-	if _, ok := st.errors[code]; ok || len(st.errors) < 128 {
-		st.errors[code]++
-	}
+	// Redis 7.0 keeps every error code it sees (7.2 stops at 128).
+	st.errors[code]++
 	st.errMu.Unlock()
+}
+
+// errorCode is the errorstats name of an error reply (msg without its
+// "-"), as Redis reads it: what precedes a space among the reply's first
+// 32 bytes ("-" included), else ERR.
+func errorCode(msg string) string {
+	if i := strings.IndexByte(msg[:min(len(msg), 31)], ' '); i >= 0 {
+		return msg[:i]
+	}
+	return "ERR"
 }
 
 func (st *stats) errorCounts() [][2]any {

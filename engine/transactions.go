@@ -23,6 +23,11 @@ func init() {
 type multiState struct {
 	queue   []queuedCommand
 	aborted bool
+
+	// ownMessage, while EXEC runs, writes a message a queued command
+	// publishes to this client itself among EXEC's replies (a script's
+	// PUBLISH: scripting_run.go).
+	ownMessage func(msg []byte)
 }
 
 type queuedCommand struct {
@@ -114,13 +119,17 @@ func cmdExec(x *Ctx) {
 		// alive when EXEC starts stays alive until it ends.
 		sub := &Ctx{s: x.s, c: c, cmd: q.cmd, args: q.args, w: x.w, db: c.dbIndex(), now: x.now, txn: x.tx(), shared: true}
 		replies.next()
+		// Redis writes a message to the publisher itself as PUBLISH runs
+		// (or a script's), among EXEC's replies (even under CLIENT REPLY
+		// OFF).
+		m.ownMessage = func(msg []byte) {
+			sub.w.Raw(msg)
+			replies.mark = sub.w.Len()
+		}
 		run := func() { q.cmd.run(sub) }
 		if (q.cmd.name == "publish" || q.cmd.name == "spublish") && c.subscribed() {
-			// Redis writes a message to the publisher itself as PUBLISH
-			// runs, among EXEC's replies (even under CLIENT REPLY OFF).
 			run = func() {
-				n := x.s.pubsub.publishTo(c, func(msg []byte) { sub.w.Raw(msg) }, q.args[1], q.args[2], q.cmd.name == "spublish")
-				replies.mark = sub.w.Len()
+				n := x.s.pubsub.publishTo(c, m.ownMessage, q.args[1], q.args[2], q.cmd.name == "spublish")
 				sub.w.Int(int64(n))
 			}
 		}
@@ -128,8 +137,12 @@ func cmdExec(x *Ctx) {
 		// So do its keyspace notifications, before the reply of the command
 		// that raised them: afterWrite puts those to this client at these
 		// places of EXEC's reply, as it does for a pipeline's batch.
+		// (A script's commands placed theirs as they ran, among the
+		// messages it published: scripting_run.go.)
 		for i := range sub.events {
-			sub.events[i].replyAt = replies.mark
+			if !q.cmd.ranByParts {
+				sub.events[i].replyAt = replies.mark
+			}
 		}
 		replies.ran(q.cmd)
 		x.s.feedMonitors(sub, c.monitorSource()) // as Redis: between MULTI and EXEC
