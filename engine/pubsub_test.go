@@ -103,7 +103,13 @@ func TestOwnEventsInPipelineDifferential(t *testing.T) {
 func TestPubSubOrder(t *testing.T) {
 	s := cairntest.StartCairn(t)
 	ctx := context.Background()
-	rdb := redis.NewClient(&redis.Options{Addr: s.Addr})
+	// RESP2: go-redis 9.17 in RESP3 drops a pub/sub message now and then
+	// when its read buffer ends inside the message's name (its push
+	// processor peeks the name in what is buffered, finds a stub, and
+	// discards the message as an unknown push). The more a subscriber
+	// lags, the likelier: here about one run in twenty, with raw RESP3
+	// connections never.
+	rdb := redis.NewClient(&redis.Options{Addr: s.Addr, Protocol: 2})
 	defer rdb.Close()
 	var subs []*redis.PubSub
 	for i := 0; i < 3; i++ {
