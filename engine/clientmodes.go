@@ -169,8 +169,8 @@ func (p *pauseState) active() bool {
 var pausedByWrite = map[string]bool{"eval": true, "evalsha": true, "fcall": true, "publish": true, "spublish": true, "pfcount": true}
 
 func cmdMonitor(x *Ctx) {
-	if x.c.multi != nil {
-		x.fail("ERR MONITOR is not allowed in transactions")
+	if x.c.multi != nil { // run by EXEC, which may not leave the client waiting
+		x.fail("ERR MONITOR isn't allowed for DENY BLOCKING client")
 		return
 	}
 	x.s.monitorsMu.Lock()

@@ -727,6 +727,12 @@ func TestTransactionsDifferentialCases(t *testing.T) {
 		parallel(t, d, "EXEC")
 	}
 
+	// MONITOR is queued, and refused when EXEC runs it, as EXEC's client
+	// may not wait (Cairn gave an error of its own).
+	for _, args := range [][]string{{"MULTI"}, {"MONITOR"}, {"EXEC"}, {"PING"}} {
+		parallel(t, d, args...)
+	}
+
 	// CLIENT REPLY inside MULTI and EXEC: OFF silences the rest of EXEC's
 	// replies (its array stays short), SKIP the command after EXEC, ON
 	// speaks again but does not cancel a SKIP. Refused and queued
