@@ -259,7 +259,18 @@ type Conn struct {
 // Dial connects to addr.
 func Dial(t testing.TB, addr string) *Conn {
 	t.Helper()
-	nc, err := net.Dial("tcp", addr)
+	return DialFrom(t, "", addr)
+}
+
+// DialFrom connects to addr from source IP src ("" for any): 127.0.0.2 is
+// on the loopback interface, but not local to Redis.
+func DialFrom(t testing.TB, src, addr string) *Conn {
+	t.Helper()
+	var d net.Dialer
+	if src != "" {
+		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(src)}
+	}
+	nc, err := d.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}

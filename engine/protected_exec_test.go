@@ -1,15 +1,8 @@
 package engine_test
 
 import (
-	"bufio"
-	"bytes"
-	"fmt"
-	"io"
-	"net"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/cairndb/cairn/cairntest"
 )
@@ -66,78 +59,6 @@ func txCanonNode(n hsNode) hsNode {
 	return n
 }
 
-// rawConn is a RESP connection from a chosen source address (127.0.0.2
-// is on the loopback interface, but not local to Redis).
-type rawConn struct {
-	t  testing.TB
-	nc net.Conn
-	rd *bufio.Reader
-}
-
-func dialFrom(t testing.TB, src, addr string) *rawConn {
-	t.Helper()
-	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(src)}}
-	nc, err := d.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { nc.Close() })
-	return &rawConn{t: t, nc: nc, rd: bufio.NewReader(nc)}
-}
-
-func (c *rawConn) Do(args ...string) string {
-	c.t.Helper()
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "*%d\r\n", len(args))
-	for _, a := range args {
-		fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
-	}
-	if _, err := c.nc.Write(b.Bytes()); err != nil {
-		c.t.Fatal(err)
-	}
-	c.nc.SetReadDeadline(time.Now().Add(10 * time.Second))
-	var out bytes.Buffer
-	if err := rawReadReply(c.rd, &out); err != nil {
-		c.t.Fatalf("%q: reading reply: %v (got %q)", args, err, out.String())
-	}
-	return out.String()
-}
-
-func rawReadReply(rd *bufio.Reader, b *bytes.Buffer) error {
-	line, err := rd.ReadString('\n')
-	if err != nil {
-		return err
-	}
-	b.WriteString(line)
-	body := strings.TrimSuffix(line[1:], "\r\n")
-	switch line[0] {
-	case '$', '=', '!':
-		n, err := strconv.Atoi(body)
-		if err != nil || n < 0 {
-			return err
-		}
-		buf := make([]byte, n+2)
-		if _, err := io.ReadFull(rd, buf); err != nil {
-			return err
-		}
-		b.Write(buf)
-	case '*', '~', '>', '%':
-		n, err := strconv.Atoi(body)
-		if err != nil || n < 0 {
-			return err
-		}
-		if line[0] == '%' {
-			n *= 2
-		}
-		for range n {
-			if err := rawReadReply(rd, b); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
 // Redis refuses DEBUG and MODULE LOAD/UNLOAD by enable-debug-command and
 // enable-module-command right after their arity, before AUTH, MULTI and
 // ACL: a user without +debug gets that error, not NOPERM, where the
@@ -153,7 +74,7 @@ func TestProtectedCommandsDifferentialCases(t *testing.T) {
 			acl setuser w on >pw +@all ~* &*
 		`)
 		for _, src := range []string{"127.0.0.1", "127.0.0.2"} {
-			r, c := dialFrom(t, src, d.RedisServer.Addr), dialFrom(t, src, d.CairnServer.Addr)
+			r, c := cairntest.DialFrom(t, src, d.RedisServer.Addr), cairntest.DialFrom(t, src, d.CairnServer.Addr)
 			for _, args := range [][]string{
 				{"DEBUG"},
 				{"DEBUG", "SLEEP", "0"},
@@ -184,7 +105,7 @@ func TestProtectedCommandsDifferentialCases(t *testing.T) {
 		// Before AUTH too: a client that must authenticate first.
 		admin.do(nil, "CONFIG", "SET", "requirepass", "secret")
 		for _, src := range []string{"127.0.0.1", "127.0.0.2"} {
-			r, c := dialFrom(t, src, d.RedisServer.Addr), dialFrom(t, src, d.CairnServer.Addr)
+			r, c := cairntest.DialFrom(t, src, d.RedisServer.Addr), cairntest.DialFrom(t, src, d.CairnServer.Addr)
 			for _, args := range [][]string{{"DEBUG", "SLEEP", "0"}, {"MODULE", "LOAD", "/nonexistent/module.so"}, {"GET", "k"}} {
 				want, got := r.Do(args...), c.Do(args...)
 				if want != got {

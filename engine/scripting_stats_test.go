@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"net"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -239,7 +238,7 @@ func compareScriptStats(t *testing.T, d *cairntest.Differ, name string) {
 	if got != want {
 		t.Errorf("%s: redis %s, cairn %s", name, want, got)
 	}
-	want, got = callCounts(d.Redis.Do("INFO", "commandstats")), callCounts(d.Cairn.Do("INFO", "commandstats"))
+	want, got = txStatsCanon(d.Redis.Do("INFO", "commandstats")), txStatsCanon(d.Cairn.Do("INFO", "commandstats"))
 	if got != want {
 		t.Errorf("%s: INFO commandstats:\n redis: %s\n cairn: %s", name, want, got)
 	}
@@ -252,26 +251,6 @@ func totalErrorReplies(info string) string {
 		}
 	}
 	return "no total_error_replies"
-}
-
-// callCounts is INFO commandstats without the times, sorted.
-func callCounts(info string) string {
-	var out []string
-	for _, line := range strings.Split(info, "\r\n") {
-		name, rest, ok := strings.Cut(line, ":")
-		if !ok || !strings.HasPrefix(name, "cmdstat_") {
-			continue
-		}
-		var keep []string
-		for _, f := range strings.Split(rest, ",") {
-			if !strings.HasPrefix(f, "usec") {
-				keep = append(keep, f)
-			}
-		}
-		out = append(out, name+":"+strings.Join(keep, ","))
-	}
-	slices.Sort(out)
-	return strings.Join(out, "\n")
 }
 
 // ownExchange sends commands in one write, then PING, and returns every
