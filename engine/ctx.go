@@ -29,6 +29,11 @@ type Ctx struct {
 	shared bool              // txn belongs to an enclosing EXEC or script
 	batch  bool              // a pipeline's batch: its replies wait in c.w for its events (commitBatch)
 	script bool              // called by a script's redis.call
+	// A PUBLISH run by EXEC or a script hands a message to its own
+	// caller, selfTo, to selfKeep, which writes it among the caller's
+	// replies where Redis does (unset: pushed as to any subscriber).
+	selfTo   *Client
+	selfKeep func([]byte)
 
 	failed       bool
 	blockedOn    *waiter // set when the command blocked its client

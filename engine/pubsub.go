@@ -16,8 +16,8 @@ func init() {
 		cmdDef{name: "unsubscribe", run: func(x *Ctx) { unsubscribe(x, kindChannel) }},
 		cmdDef{name: "punsubscribe", run: func(x *Ctx) { unsubscribe(x, kindPattern) }},
 		cmdDef{name: "sunsubscribe", run: func(x *Ctx) { unsubscribe(x, kindShard) }},
-		cmdDef{name: "publish", run: func(x *Ctx) { x.w.Int(int64(x.s.pubsub.publish(x.args[1], x.args[2], false))) }},
-		cmdDef{name: "spublish", run: func(x *Ctx) { x.w.Int(int64(x.s.pubsub.publish(x.args[1], x.args[2], true))) }},
+		cmdDef{name: "publish", run: func(x *Ctx) { cmdPublish(x, false) }},
+		cmdDef{name: "spublish", run: func(x *Ctx) { cmdPublish(x, true) }},
 		cmdDef{name: "pubsub|channels", run: func(x *Ctx) { pubsubChannels(x, kindChannel) }},
 		cmdDef{name: "pubsub|shardchannels", run: func(x *Ctx) { pubsubChannels(x, kindShard) }},
 		cmdDef{name: "pubsub|numsub", run: func(x *Ctx) { pubsubNumsub(x, kindChannel) }},
@@ -179,13 +179,13 @@ func (p *pubsub) dropClient(c *Client) {
 	p.mu.Unlock()
 }
 
-// publish delivers a message and returns how many clients received it.
-func (p *pubsub) publish(channel, message []byte, shard bool) int {
-	return p.publishTo(nil, nil, channel, message, shard)
+func cmdPublish(x *Ctx, shard bool) {
+	x.w.Int(int64(x.s.pubsub.publishTo(x.selfTo, x.selfKeep, x.args[1], x.args[2], shard)))
 }
 
-// publishTo is publish, but hands the messages to client own (if it
-// receives any) to keep instead of sending them.
+// publishTo delivers a message and returns how many clients received it;
+// the message to client own (nil: none), if it receives one, goes to keep
+// instead of being sent.
 func (p *pubsub) publishTo(own *Client, keep func([]byte), channel, message []byte, shard bool) int {
 	var msg [2][]byte // encoded for RESP2 and RESP3
 	send := func(c *Client, b []byte) {

@@ -225,14 +225,13 @@ func (r *scriptRun) exec(args [][]byte) ([]byte, string) {
 	w := r.replyWriter()
 	sub := &Ctx{s: s, c: r.client, cmd: cmd, args: args, w: w, db: r.client.dbIndex(), now: x.now,
 		start: time.Now(), txn: x.tx(), shared: true, script: true}
-	body := func() { cmd.run(sub) }
-	if keep := r.ownMessages(); keep != nil && (cmd.name == "publish" || cmd.name == "spublish") {
-		// A message to the caller itself goes among its replies as the
-		// script publishes it, before the script's reply (inside EXEC,
-		// among EXEC's, as for a PUBLISH EXEC runs: transactions.go).
-		body = func() { w.Int(int64(s.pubsub.publishTo(x.c, keep, args[1], args[2], cmd.name == "spublish"))) }
+	// A message to the caller itself goes among its replies as the script
+	// publishes it, before the script's reply (inside EXEC, among EXEC's,
+	// as for a PUBLISH EXEC runs: transactions.go).
+	if keep := r.ownMessages(); keep != nil {
+		sub.selfTo, sub.selfKeep = x.c, keep
 	}
-	s.runBody(sub, body)
+	s.runBody(sub, func() { cmd.run(sub) })
 	cmd.stats.usec.Add(time.Since(sub.start).Microseconds())
 	cmd.stats.calls.Add(1)
 	if sub.failed {

@@ -126,14 +126,8 @@ func cmdExec(x *Ctx) {
 			sub.w.Raw(msg)
 			replies.mark = sub.w.Len()
 		}
-		run := func() { q.cmd.run(sub) }
-		if (q.cmd.name == "publish" || q.cmd.name == "spublish") && c.subscribed() {
-			run = func() {
-				n := x.s.pubsub.publishTo(c, m.ownMessage, q.args[1], q.args[2], q.cmd.name == "spublish")
-				sub.w.Int(int64(n))
-			}
-		}
-		x.s.runBody(sub, run)
+		sub.selfTo, sub.selfKeep = c, m.ownMessage
+		x.s.runBody(sub, func() { q.cmd.run(sub) })
 		// So do its keyspace notifications, before the reply of the command
 		// that raised them: afterWrite puts those to this client at these
 		// places of EXEC's reply, as it does for a pipeline's batch.
