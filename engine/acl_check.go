@@ -212,7 +212,6 @@ func (c *Client) checkACL(cmd *command, args [][]byte) string {
 	if c.multi != nil {
 		context = "multi"
 	}
-	c.lastCmd.Store(&cmd.name) // the log's client info names the refused command
 	c.s.logACL(c, d.denial.logReason(), context, logObject(d, cmd, args), u.name)
 	return nopermReply(d, cmd)
 }

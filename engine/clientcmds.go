@@ -134,16 +134,16 @@ func cmdClientKill(x *Ctx) {
 			(id != 0 && c.id != id) || (typ != "" && c.clientType() != typ) || (user != "" && *c.user.Load() != user) {
 			continue
 		}
-		if c == x.c && (skipMe || len(x.args) == 3) {
-			if len(x.args) != 3 {
-				continue
-			}
-			// The old form may kill the caller itself, after the reply.
-			x.c.closeAfter = true
-			killed++
+		switch {
+		case c == x.c && skipMe && len(x.args) != 3:
 			continue
+		case c == x.c:
+			// The caller is closed once its replies so far, and this
+			// one, are out (transactions.go sends nothing after it).
+			x.c.closeAfter = true
+		default:
+			c.kill()
 		}
-		c.kill()
 		killed++
 	}
 	if len(x.args) == 3 {

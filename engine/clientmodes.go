@@ -144,17 +144,32 @@ func (p *pauseState) endLocked() {
 	}
 }
 
-// wait holds a command back while a pause applies to it.
-func (p *pauseState) wait(cmd *command) {
+// wait holds a client's command back while a pause applies to it: ALL
+// holds every command, CLIENT UNPAUSE included (Redis 7.0 lets only the
+// timeout end it).
+func (p *pauseState) wait(c *Client, cmd *command) {
 	p.mu.Lock()
 	ch, all := p.resumed, p.all
 	p.mu.Unlock()
-	if ch == nil || cmd.name == "client|unpause" {
-		return
-	}
-	if all || cmd.write || cmd.pausedOnWrite {
+	if ch != nil && (all || c.heldByWritePause(cmd)) {
 		<-ch
 	}
+}
+
+// heldByWritePause is whether CLIENT PAUSE WRITE holds cmd: a command
+// that may write or propagate, or EXEC of a transaction that queued one.
+func (c *Client) heldByWritePause(cmd *command) bool {
+	if cmd.write || cmd.pausedOnWrite {
+		return true
+	}
+	if cmd.name == "exec" && c.multi != nil {
+		for _, q := range c.multi.queue {
+			if q.cmd.write || q.cmd.pausedOnWrite {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // active reports whether a pause is on (active expiry waits for its end).

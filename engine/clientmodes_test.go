@@ -37,7 +37,7 @@ func TestClientReplyDifferential(t *testing.T) {
 
 func TestClientPause(t *testing.T) {
 	s := cairntest.StartCairn(t)
-	admin, other := cairntest.Dial(t, s.Addr), cairntest.Dial(t, s.Addr)
+	admin, other, unpauser := cairntest.Dial(t, s.Addr), cairntest.Dial(t, s.Addr), cairntest.Dial(t, s.Addr)
 	timed := func(args ...string) time.Duration {
 		start := time.Now()
 		other.Do(args...)
@@ -50,14 +50,31 @@ func TestClientPause(t *testing.T) {
 	if d := timed("SET", "k", "v"); d < 200*time.Millisecond {
 		t.Errorf("SET ran after %v under a WRITE pause", d)
 	}
-	admin.Do("CLIENT", "PAUSE", "5000", "ALL")
-	unpauser := cairntest.Dial(t, s.Addr)
-	go func() {
-		time.Sleep(200 * time.Millisecond)
-		unpauser.Send("CLIENT", "UNPAUSE")
-	}()
-	if d := timed("PING"); d < 150*time.Millisecond || d > 3*time.Second {
-		t.Errorf("PING under an ALL pause returned after %v; want it held until UNPAUSE", d)
+	// A WRITE pause lets any client's CLIENT UNPAUSE through, which
+	// releases the writes it held.
+	admin.Do("CLIENT", "PAUSE", "5000", "WRITE")
+	start := time.Now()
+	other.Send("SET", "k", "v2")
+	if reply, ok := other.ReadTimeout(150 * time.Millisecond); ok {
+		t.Errorf("SET under a WRITE pause replied %q at once", reply)
+	}
+	unpauser.Do("CLIENT", "UNPAUSE")
+	if reply := other.Read(); reply != "+OK\r\n" || time.Since(start) > 3*time.Second {
+		t.Errorf("SET got %q after %v; want it released by the UNPAUSE", reply, time.Since(start))
+	}
+	// An ALL pause holds every client's commands, CLIENT UNPAUSE included
+	// (Redis 7.0): only its timeout ends it.
+	admin.Do("CLIENT", "PAUSE", "600", "ALL")
+	start = time.Now()
+	unpauser.Send("CLIENT", "UNPAUSE")
+	if reply, ok := unpauser.ReadTimeout(150 * time.Millisecond); ok {
+		t.Errorf("CLIENT UNPAUSE under an ALL pause replied %q at once", reply)
+	}
+	if d := timed("PING"); time.Since(start) < 550*time.Millisecond || d > 3*time.Second {
+		t.Errorf("PING under an ALL pause returned after %v; want it held until the pause's timeout", time.Since(start))
+	}
+	if reply := unpauser.Read(); reply != "+OK\r\n" {
+		t.Errorf("the held CLIENT UNPAUSE got %q", reply)
 	}
 }
 

@@ -40,7 +40,8 @@ type Ctx struct {
 	blockTimeout time.Duration
 	modified     []keyRef // keys written, for WATCH and blocked clients
 	ready        []keyRef // keys blocked clients should retry though not written (SWAPDB)
-	events       []event  // keyspace notifications to publish after commit
+	events       []event  // what its writes tell other clients, after commit
+	signalled    int      // how many of modified an entry of events covers
 	// Reads by the commands run for this one (EXEC, a script, a
 	// pipeline's batch) that its client tracks, placed among modified.
 	trackReads []trackedRead
@@ -51,14 +52,25 @@ type keyRef struct {
 	key string
 }
 
-// event is a queued keyspace notification, with the channels the
-// configuration named when the command raised it.
+// event is what a command's writes tell other clients, kept in the order
+// the command raised it for afterWrite to send (announce, notify.go): a
+// keyspace notification, with the channels the configuration named when
+// the command raised it; or a message a PUBLISH run by EXEC or a script
+// delivers (to, msg); or, with signal, the point where the next signal
+// keys of the command's modified were written, and where its client's
+// reply then stood (signalAt; -1: not in the client's writer).
 type event struct {
 	keyspace, keyevent bool
 	name               string
 	db                 int
 	key                []byte
-	replyAt            int // in a pipeline's batch: where its command's reply starts
+	replyAt            int     // where a script's caller gets its own copy (scripting_run.go)
+	skip               *Client // got its copy as the command raised it (ownKeep)
+
+	to  *Client
+	msg []byte
+
+	signal, signalAt int
 }
 
 // Notification classes (notify-keyspace-events flags).
@@ -141,8 +153,10 @@ func (x *Ctx) expire(db int, key []byte) {
 	x.readyKey(db, key)
 	x.must(x.tx().Put(db, key, nil))
 	x.s.stats.expiredKeys.Add(1)
-	x.modified = append(x.modified, keyRef{db, string(key)})
+	// Redis notifies the expiry, then invalidates the key at once.
 	x.notifyIn(db, classExpired, "expired", key)
+	x.modified = append(x.modified, keyRef{db, string(key)})
+	x.markSignalled()
 }
 
 // read looks a key up for reading, counting keyspace hits and misses.
@@ -252,16 +266,63 @@ func (x *Ctx) newOID() uint64 {
 func (x *Ctx) notify(class byte, name string, key []byte) { x.notifyIn(x.db, class, name, key) }
 
 // Redis publishes a notification while the command runs, under the
-// configuration of that moment; Cairn publishes after the commit, so the
-// decision is taken here. Events nobody is configured to receive are not
-// queued: most servers run without notifications, and each event copies
-// its key.
+// configuration of that moment; Cairn publishes after the commit (but for
+// the client's own copy), so the decision is taken here. Events nobody is
+// configured to receive are not queued: most servers run without
+// notifications, and each event copies its key.
 func (x *Ctx) notifyIn(db int, class byte, name string, key []byte) {
 	f := x.s.notify.Load()
+	// Redis invalidates the keys a command wrote (signalModifiedKey) just
+	// before the command's notification, after the "new" of the key's
+	// creation: that order matters to subscribers of other events too.
+	if class != classNew && f != nil && (f.keyspace || f.keyevent) {
+		x.markSignalled()
+	}
 	if !f.wants(class) {
 		return
 	}
-	x.events = append(x.events, event{keyspace: f.keyspace, keyevent: f.keyevent, name: name, db: db, key: append([]byte(nil), key...)})
+	e := event{keyspace: f.keyspace, keyevent: f.keyevent, name: name, db: db, key: append([]byte(nil), key...)}
+	if keep := x.ownKeep(); keep != nil {
+		e.skip = x.c
+		x.s.publishOwn(x.c, &e, keep)
+	}
+	x.events = append(x.events, e)
+}
+
+// markSignalled marks the keys written since the last mark as
+// invalidated here, among the command's notifications. runBody marks the
+// rest at the end of each command: EXEC, scripts and pipelines join their
+// commands' lists.
+func (x *Ctx) markSignalled() {
+	if n := len(x.modified) - x.signalled; n > 0 {
+		at := -1
+		if x.ownsReply() {
+			at = x.w.Len()
+		}
+		x.events = append(x.events, event{signal: n, signalAt: at})
+		x.signalled = len(x.modified)
+	}
+}
+
+// ownKeep returns where the client's own notifications go, as the command
+// raises them, which is where Redis writes them: among its replies, in the
+// middle of a reply too. nil leaves them to afterWrite: a script's (its
+// caller's: scripting_run.go), a served blocked command's, and those of a
+// command whose reply CLIENT REPLY drops (they go before it).
+func (x *Ctx) ownKeep() func([]byte) {
+	switch {
+	case !x.ownsReply():
+		return nil
+	case x.selfKeep != nil: // EXEC's commands
+		return x.selfKeep
+	}
+	return x.w.Raw
+}
+
+// ownsReply reports whether the command writes its client's reply where
+// the client's messages may go as they are raised (ownKeep).
+func (x *Ctx) ownsReply() bool {
+	return x.c != nil && !x.script && (x.selfKeep != nil || x.w == x.c.w && x.c.replyMode == replyOn)
 }
 
 // intArg parses argument i as an integer, replying the Redis error if it

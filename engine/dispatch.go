@@ -122,7 +122,8 @@ func (s *Server) lookupCommand(args [][]byte) (*command, string) {
 	// runs bare but rejects unknown subcommands before MULTI queues them).
 	if cmd.subs != nil && (cmd.run == nil || len(args) >= 2) {
 		if len(args) < 2 {
-			return nil, fmt.Sprintf("ERR wrong number of arguments for '%s' command", name)
+			// Redis counts this refusal in the container's rejected_calls.
+			return cmd, fmt.Sprintf("ERR wrong number of arguments for '%s' command", name)
 		}
 		sub := cmd.subs[string(lowerInto(buf[:0], args[1]))]
 		if sub == nil {
@@ -186,7 +187,9 @@ func (c *Client) Exec(args [][]byte, more bool) {
 		c.emit()
 		return
 	}
-	c.lastCmd.Store(&cmd.name)
+	// As in Redis, a pause holds a command before MULTI queues it, and
+	// WRITE holds an EXEC whose transaction may write.
+	s.pause.wait(c, cmd)
 	if c.multi != nil && !cmd.txControl {
 		c.queue(cmd, args)
 		mark := c.w.Len()
@@ -194,9 +197,6 @@ func (c *Client) Exec(args [][]byte, more bool) {
 		c.applyReplyMode(mark, notRun) // a queued CLIENT REPLY has not run
 		c.emit()
 		return
-	}
-	if c.multi == nil || cmd.txControl {
-		s.pause.wait(cmd)
 	}
 	// EXEC of an open transaction applies CLIENT REPLY itself, as the
 	// commands it runs may change it (transactions.go).
@@ -251,6 +251,13 @@ func (c *Client) admit(args [][]byte) (*command, string) {
 // screen is admit's checks, in Redis's order.
 func (c *Client) screen(args [][]byte) (*command, string) {
 	cmd, reject := c.s.lookupCommand(args)
+	// CLIENT INFO's cmd= is what was looked up, refused or not (NULL for
+	// an unknown command or subcommand), as Redis's lastcmd.
+	if cmd != nil {
+		c.lastCmd.Store(&cmd.name)
+	} else {
+		c.lastCmd.Store(new(string))
+	}
 	if reject != "" {
 		return cmd, reject
 	}
@@ -276,6 +283,10 @@ func (c *Client) screen(args [][]byte) (*command, string) {
 	}
 	// Writes the disk cannot take (diskguard.go).
 	if reject := c.diskRefusal(cmd); reject != "" {
+		return cmd, reject
+	}
+	// Writes without enough good replicas (minreplicas.go).
+	if reject := c.noReplicasRefusal(cmd, args); reject != "" {
 		return cmd, reject
 	}
 	// Writes to a read-only replica (replicaof.go).
@@ -331,12 +342,17 @@ func (s *Server) monitor(x *Ctx) {
 func (s *Server) account(x *Ctx, elapsed time.Duration) {
 	st := &x.cmd.stats
 	st.usec.Add(elapsed.Microseconds())
-	x.cmd.hist.record(elapsed)
+	conf := s.conf()
+	// Read after the command: CONFIG SET latency-tracking yes is timed,
+	// no is not, as in Redis.
+	if conf.latencyTracking {
+		x.cmd.hist.record(elapsed)
+	}
 	event := "command"
 	if x.cmd.fast {
 		event = "fast-command"
 	}
-	s.latency.record(event, elapsed.Milliseconds(), s.conf().latencyThreshold)
+	s.latency.record(event, elapsed.Milliseconds(), conf.latencyThreshold)
 	if x.failed {
 		st.failed.Add(1)
 	}
@@ -414,6 +430,7 @@ func (s *Server) runBody(x *Ctx, body func()) {
 	// EXEC's and a script's commands told them each, as they ran.
 	if !x.cmd.ranByParts {
 		x.s.watches.touchFrom(x, x.modified)
+		x.markSignalled() // its last keys, before the next command's events
 	}
 }
 
@@ -441,8 +458,8 @@ func (x *Ctx) keyArgs() ([][]byte, bool) {
 
 func (s *Server) logSlow(x *Ctx, elapsed time.Duration) {
 	conf := s.conf()
-	if conf.slowlogSlower < 0 || elapsed.Microseconds() < conf.slowlogSlower {
-		return
+	if conf.slowlogSlower < 0 || elapsed.Microseconds() < conf.slowlogSlower || x.cmd.spec.HasFlag("skip_slowlog") {
+		return // (EXEC: the commands it ran are logged each)
 	}
 	s.slowlog.add(slowEntry{
 		time:     time.Now().Unix(),
@@ -481,17 +498,7 @@ func (s *Server) afterWrite(x *Ctx) {
 	if x.shared {
 		return
 	}
-	// Redis invalidates a key before it notifies the write.
-	if len(x.modified) > 0 || len(x.trackReads) > 0 {
-		s.invalidate(x.c, x.modified, x.trackReads)
-	}
-	switch {
-	case len(x.events) == 0:
-	case x.batch:
-		s.publishBatchEvents(x.c, x.events)
-	default:
-		s.publishEvents(x.events)
-	}
+	s.announce(x)
 	if len(x.ready) > 0 {
 		s.blocking.signal(s, x.ready)
 	}

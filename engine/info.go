@@ -307,12 +307,12 @@ func (s *Server) infoCommandStats(b *strings.Builder) {
 	}
 }
 
-// eachCommand visits every command and subcommand.
+// eachCommand visits every command and subcommand, and the containers
+// (CONFIG, CLIENT...), which count the calls refused for want of a
+// subcommand.
 func (s *Server) eachCommand(fn func(*command)) {
 	for _, c := range s.commands {
-		if c.run != nil {
-			fn(c)
-		}
+		fn(c)
 		for _, sub := range c.subs {
 			fn(sub)
 		}

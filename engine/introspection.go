@@ -30,12 +30,19 @@ func init() {
 // Cairn keeps collections on disk, so this is what Redis would report more
 // than what Cairn holds.
 func cmdMemoryUsage(x *Ctx) {
-	if len(x.args) != 3 && !(len(x.args) == 5 && eq(x.args[3], "samples")) {
-		x.fail(errSyntax)
-		return
-	}
-	if len(x.args) == 5 {
-		if _, ok := x.intArg(4); !ok {
+	// SAMPLES may come again (the last one counts, and the estimate does
+	// not sample); its options are checked in order, as Redis does.
+	for i := 3; i < len(x.args); i += 2 {
+		if !eq(x.args[i], "samples") || i+1 == len(x.args) {
+			x.fail(errSyntax)
+			return
+		}
+		n, ok := x.intArg(i + 1)
+		if !ok {
+			return
+		}
+		if n < 0 {
+			x.fail(errSyntax)
 			return
 		}
 	}

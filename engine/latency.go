@@ -154,34 +154,49 @@ func cmdLatencyDoctor(x *Ctx) {
 	x.w.Verbatim("txt", b.String())
 }
 
-// cmdLatencyHistogram reports each command's latency distribution in
-// power-of-two microsecond buckets, cumulative, as Redis does.
+// cmdLatencyHistogram reports each timed command's latency distribution
+// in power-of-two microsecond buckets, cumulative, as Redis does: every
+// command's (Redis: in dict order; sorted here), or the named ones' in
+// the arguments' order, a container's timed subcommands with it.
 func cmdLatencyHistogram(x *Ctx) {
-	var cmds []*command
-	if len(x.args) == 2 {
-		x.s.eachCommand(func(c *command) {
-			if c.stats.calls.Load() > 0 {
-				cmds = append(cmds, c)
-			}
-		})
-	} else {
-		for _, a := range x.args[2:] {
-			if c := x.s.commandByName(strings.ToLower(string(a))); c != nil && c.stats.calls.Load() > 0 {
-				cmds = append(cmds, c)
-			}
+	type timedCmd struct {
+		name    string
+		buckets [][2]int64
+	}
+	var cmds []timedCmd
+	timed := func(c *command) {
+		if b := c.hist.cumulative(); len(b) > 0 {
+			cmds = append(cmds, timedCmd{c.name, b})
 		}
 	}
-	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
+	if len(x.args) == 2 {
+		x.s.eachCommand(timed)
+		sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
+	}
+	for _, a := range x.args[2:] {
+		c := x.s.commandByName(strings.ToLower(string(a)))
+		if c == nil {
+			continue
+		}
+		timed(c)
+		subs := make([]string, 0, len(c.subs))
+		for name := range c.subs {
+			subs = append(subs, name)
+		}
+		sort.Strings(subs)
+		for _, name := range subs {
+			timed(c.subs[name])
+		}
+	}
 	x.w.Map(len(cmds))
 	for _, c := range cmds {
 		x.w.BulkString(c.name)
 		x.w.Map(2)
 		x.w.BulkString("calls")
-		x.w.Int(c.stats.calls.Load())
+		x.w.Int(c.buckets[len(c.buckets)-1][1]) // the timed calls: not those while latency-tracking was off
 		x.w.BulkString("histogram_usec")
-		buckets := c.hist.cumulative()
-		x.w.Map(len(buckets))
-		for _, b := range buckets {
+		x.w.Map(len(c.buckets))
+		for _, b := range c.buckets {
 			x.w.Int(b[0])
 			x.w.Int(b[1])
 		}

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -37,21 +39,79 @@ func (f *notifyFlags) wants(class byte) bool {
 	return f != nil && (f.keyspace || f.keyevent) && strings.IndexByte(f.classes, class) >= 0
 }
 
-// publishEvents sends the keyspace notifications a command queued.
-func (s *Server) publishEvents(events []event) {
-	s.publishEventsOf(nil, events)
+// each calls fn with the channel and message of each notification e sends.
+func (e *event) each(fn func(channel, message []byte)) {
+	db := strconv.Itoa(e.db)
+	if e.keyspace {
+		fn([]byte("__keyspace@"+db+"__:"+string(e.key)), []byte(e.name))
+	}
+	if e.keyevent {
+		fn([]byte("__keyevent@"+db+"__:"+e.name), e.key)
+	}
 }
 
-// publishBatchEvents publishes the events of a pipeline's batch, whose
-// replies wait in c.w: the messages to c itself go into those replies,
-// each before the reply of the command that raised it, where Redis
-// writes them while running the command.
-func (s *Server) publishBatchEvents(c *Client, events []event) {
-	own := s.publishEventsOf(c, events)
+// publishOwn gives client c its own copy of a notification, to keep.
+func (s *Server) publishOwn(c *Client, e *event, keep func([]byte)) {
+	if !c.subscribed() {
+		return
+	}
+	e.each(func(channel, message []byte) { s.pubsub.publishToOne(c, keep, channel, message) })
+}
+
+// announce sends what a command's writes tell other clients, once they
+// are committed, in the order Redis sends it as the command runs: each
+// key's invalidation and the notifications and messages around it, then
+// the BCAST invalidations (Redis sends those before it sleeps, so the
+// writer's come after its reply).
+func (s *Server) announce(x *Ctx) {
+	inv := invalidation{writer: x.c, mods: x.modified, reads: x.trackReads,
+		replying: x.c != nil && (x.w == x.c.w || x.batch)}
+	if !slices.ContainsFunc(x.events, func(e event) bool { return e.signal == 0 }) {
+		// Nothing but invalidations: one pass.
+		if len(x.modified) > 0 || len(x.trackReads) > 0 {
+			s.invalidateNext(&inv, len(x.modified))
+			s.invalidatePrefixes(&inv)
+		}
+		return
+	}
+	// Messages for x.c that go among its replies: another client's
+	// invalidations redirected to it, where its command wrote the keys;
+	// the notifications of its script's commands, at their replyAt
+	// (x.batch; scripting_run.go).
+	var own []ownMessage
+	for i := range x.events {
+		e := &x.events[i]
+		switch {
+		case e.signal > 0:
+			inv.inline = nil
+			if inv.replying && e.signalAt >= 0 {
+				inv.inline = func(msg []byte) { own = append(own, ownMessage{e.signalAt, msg}) }
+			}
+			s.invalidateNext(&inv, e.signal)
+		case e.to != nil:
+			e.to.push(e.msg)
+		default:
+			e.each(func(channel, message []byte) {
+				s.pubsub.publishTo(func(c *Client, msg []byte) {
+					switch {
+					case c == e.skip:
+					case x.batch && c == x.c:
+						own = append(own, ownMessage{e.replyAt, msg})
+					default:
+						c.push(msg)
+					}
+				}, channel, message, false)
+			})
+		}
+	}
+	inv.inline = nil
+	s.invalidateNext(&inv, len(x.modified)-inv.done)
+	s.invalidatePrefixes(&inv)
 	if len(own) == 0 {
 		return
 	}
-	replies := c.w.Bytes()
+	sort.SliceStable(own, func(i, j int) bool { return own[i].at < own[j].at })
+	replies := x.c.w.Bytes()
 	out := make([]byte, 0, len(replies)+len(own)*64)
 	done := 0
 	for _, m := range own {
@@ -59,32 +119,12 @@ func (s *Server) publishBatchEvents(c *Client, events []event) {
 		done = m.at
 	}
 	out = append(out, replies[done:]...)
-	c.w.Reset()
-	c.w.Raw(out)
+	x.c.w.Reset()
+	x.c.w.Raw(out)
 }
 
-// ownMessage is a message publishEventsOf kept for the publishing client.
+// ownMessage is a message announce keeps for the writing client.
 type ownMessage struct {
 	at  int
 	msg []byte
-}
-
-// publishEventsOf publishes events and returns, instead of sending them,
-// the messages to client own (if not nil), in order.
-func (s *Server) publishEventsOf(own *Client, events []event) []ownMessage {
-	var kept []ownMessage
-	for _, e := range events {
-		var keep func([]byte)
-		if own != nil {
-			keep = func(msg []byte) { kept = append(kept, ownMessage{e.replyAt, msg}) }
-		}
-		db := strconv.Itoa(e.db)
-		if e.keyspace {
-			s.pubsub.publishTo(own, keep, []byte("__keyspace@"+db+"__:"+string(e.key)), []byte(e.name), false)
-		}
-		if e.keyevent {
-			s.pubsub.publishTo(own, keep, []byte("__keyevent@"+db+"__:"+e.name), e.key, false)
-		}
-	}
-	return kept
 }

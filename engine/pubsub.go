@@ -180,46 +180,44 @@ func (p *pubsub) dropClient(c *Client) {
 }
 
 func cmdPublish(x *Ctx, shard bool) {
-	x.w.Int(int64(x.s.pubsub.publishTo(x.selfTo, x.selfKeep, x.args[1], x.args[2], shard)))
+	send := func(c *Client, msg []byte) {
+		switch {
+		case c == x.selfTo:
+			x.selfKeep(msg)
+		case x.shared:
+			// Run by EXEC or a script: it goes out after the commit, in
+			// order with the keyspace notifications of the commands
+			// around it.
+			x.events = append(x.events, event{to: c, msg: msg})
+		default:
+			c.push(msg)
+		}
+	}
+	x.w.Int(int64(x.s.pubsub.publishTo(send, x.args[1], x.args[2], shard)))
 }
 
-// publishTo delivers a message and returns how many clients received it;
-// the message to client own (nil: none), if it receives one, goes to keep
-// instead of being sent.
-func (p *pubsub) publishTo(own *Client, keep func([]byte), channel, message []byte, shard bool) int {
+// encodeMessage is the message a subscriber of a channel (or of a pattern,
+// given) receives, in its protocol.
+func encodeMessage(proto int, kind subKind, pattern string, channel, message []byte) []byte {
+	w := resp.NewWriter()
+	w.SetProto(proto)
+	if kind == kindPattern {
+		w.Push(4)
+		w.BulkString("pmessage")
+		w.BulkString(pattern)
+	} else {
+		w.Push(3)
+		w.BulkString(subVerbs[kind].message)
+	}
+	w.Bulk(channel)
+	w.Bulk(message)
+	return w.Bytes()
+}
+
+// publishTo delivers a message through send, for each subscriber, and
+// returns how many clients it was for.
+func (p *pubsub) publishTo(send func(c *Client, msg []byte), channel, message []byte, shard bool) int {
 	var msg [2][]byte // encoded for RESP2 and RESP3
-	send := func(c *Client, b []byte) {
-		if c == own {
-			keep(b)
-		} else {
-			c.push(b)
-		}
-	}
-	encode := func(c *Client, kind subKind, pattern string) {
-		proto := c.protoVersion()
-		if kind == kindPattern {
-			w := resp.NewWriter()
-			w.SetProto(proto)
-			w.Push(4)
-			w.BulkString("pmessage")
-			w.BulkString(pattern)
-			w.Bulk(channel)
-			w.Bulk(message)
-			send(c, w.Bytes())
-			return
-		}
-		i := proto - 2
-		if msg[i] == nil {
-			w := resp.NewWriter()
-			w.SetProto(proto)
-			w.Push(3)
-			w.BulkString(subVerbs[kind].message)
-			w.Bulk(channel)
-			w.Bulk(message)
-			msg[i] = w.Bytes()
-		}
-		send(c, msg[i])
-	}
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	n := 0
@@ -228,7 +226,11 @@ func (p *pubsub) publishTo(own *Client, keep func([]byte), channel, message []by
 		kind = kindShard
 	}
 	for c := range p.subs[kind][string(channel)] {
-		encode(c, kind, "")
+		i := c.protoVersion() - 2
+		if msg[i] == nil {
+			msg[i] = encodeMessage(i+2, kind, "", channel, message)
+		}
+		send(c, msg[i])
 		n++
 	}
 	if shard {
@@ -239,11 +241,25 @@ func (p *pubsub) publishTo(own *Client, keep func([]byte), channel, message []by
 			continue
 		}
 		for c := range set {
-			encode(c, kindPattern, pattern)
+			send(c, encodeMessage(c.protoVersion(), kindPattern, pattern, channel, message))
 			n++
 		}
 	}
 	return n
+}
+
+// publishToOne is publishTo for subscriber c alone.
+func (p *pubsub) publishToOne(c *Client, send func([]byte), channel, message []byte) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if _, ok := c.subs[kindChannel][string(channel)]; ok {
+		send(encodeMessage(c.protoVersion(), kindChannel, "", channel, message))
+	}
+	for pattern := range c.subs[kindPattern] {
+		if glob.Match([]byte(pattern), channel) {
+			send(encodeMessage(c.protoVersion(), kindPattern, pattern, channel, message))
+		}
+	}
 }
 
 func (p *pubsub) count(kind subKind) int {

@@ -38,8 +38,7 @@ import (
 //
 // Where Cairn differs and the fix lies outside pub/sub and tracking (the
 // "Cairn differs:" comments), the comparison steps around it: what a
-// client's own commands sent it is compared after their replies, and in a
-// run of notifications and invalidations the invalidations come first.
+// client's own commands sent it is compared after their replies.
 // A step sends at most one write before its sync: Redis gathers the BCAST
 // keys of all the commands one event-loop pass runs.
 //
@@ -315,7 +314,7 @@ func (p *psRun) runOpts(i int, o psOpts, cmds ...[]string) ([]string, bool) {
 		}
 	}
 	for s := range 2 {
-		got[s] = psOwnPushesLast(psLift(got[s]))
+		got[s] = psOwnPushesLast(psSplit(got[s]))
 	}
 	if !p.compare(i, o, got, ok) {
 		return nil, false
@@ -360,9 +359,10 @@ func psDropTokens(reps []string) []string {
 
 // psOwnPushesLast moves the keyspace notifications and invalidations a
 // client received from its own commands after their replies. Cairn
-// differs: a command's own notifications go just before its reply, where
-// Redis writes them wherever the command raises them (SET's before its
-// reply, LPUSH's after it); in a pipeline its own invalidations go out
+// differs: both write a command's own notifications where the command
+// raises them, but some commands raise them before their reply where
+// Redis replies first (LPUSH, HSET, GETDEL...: the command bodies
+// notify before they reply); in a pipeline its own invalidations go out
 // after the replies of the whole batch (sendPendingInvalidations, at the
 // end of commitBatch); and FLUSHDB/FLUSHALL send the flushing client its
 // null invalidation before its reply (invalidateAll, called from
@@ -384,28 +384,27 @@ func psIsNull(r string) bool {
 	return ok && (keys.kind == '_' || keys.str == "-1")
 }
 
-// psLift re-reads a RESP3 client's replies, taking the pushes Redis 7.0
-// writes in the middle of an array reply (a keymiss event inside MGET's
-// reply, a message inside EXEC's) out, before that reply. Cairn differs:
-// it sends them after the reply (they are published after the command).
-func psLift(reps []string) []string {
+// psSplit re-reads a client's replies, taking apart an array reply that
+// Redis 7.0 wrote pushes in the middle of (a keymiss event inside MGET's
+// reply, a message inside EXEC's): its header, then its elements and the
+// pushes among them, each on its own, so that normalize sees the pushes.
+func psSplit(reps []string) []string {
 	s := strings.Join(reps, "")
 	var out []string
 	for i := 0; i < len(s); {
-		var lifted []string
-		text, j := psScan(s, i, &lifted)
-		out = append(append(out, lifted...), text)
-		i = j
+		var parts []string
+		parts, i = psSplitAt(s, i)
+		out = append(out, parts...)
 	}
 	return out
 }
 
-// psScan reads the value at s[i:] and returns its text, without the
-// out-of-band pushes nested in it (added to lifted), and its end.
-func psScan(s string, i int, lifted *[]string) (string, int) {
+// psSplitAt reads the value at s[i:]: its text, or its parts if pushes
+// are nested in it, and its end.
+func psSplitAt(s string, i int) ([]string, int) {
 	e := strings.Index(s[i:], "\r\n")
 	if e < 0 {
-		return s[i:], len(s)
+		return []string{s[i:]}, len(s)
 	}
 	e += i
 	n, _ := strconv.Atoi(s[i+1 : e])
@@ -415,17 +414,16 @@ func psScan(s string, i int, lifted *[]string) (string, int) {
 		if n >= 0 {
 			end = min(e+2+n+2, len(s))
 		}
-		return s[i:end], end
+		return []string{s[i:end]}, end
 	case '*', '>', '~', '%':
 		if s[i] == '%' {
 			n *= 2
 		}
-		var b strings.Builder
-		b.WriteString(s[i : e+2])
+		parts := []string{s[i : e+2]}
+		split := false
 		j := e + 2
 		for k := 0; k < n && j < len(s); {
-			var t string
-			oob := s[j] == '>' && i != j
+			oob := s[j] == '>'
 			if oob {
 				switch psVerb(psParse(s[j:])) {
 				case "message", "pmessage", "smessage", "invalidate", "tracking-redir-broken":
@@ -433,17 +431,20 @@ func psScan(s string, i int, lifted *[]string) (string, int) {
 					oob = false
 				}
 			}
-			t, j = psScan(s, j, lifted)
-			if oob {
-				*lifted = append(*lifted, t)
-				continue
+			var sub []string
+			sub, j = psSplitAt(s, j)
+			parts = append(parts, sub...)
+			split = split || oob || len(sub) > 1
+			if !oob {
+				k++
 			}
-			b.WriteString(t)
-			k++
 		}
-		return b.String(), j
+		if !split {
+			return []string{s[i:j]}, j
+		}
+		return parts, j
 	}
-	return s[i : e+2], e + 2
+	return []string{s[i : e+2]}, e + 2
 }
 
 // psIsEvent reports a keyspace notification.
@@ -536,21 +537,6 @@ func (p *psRun) normalize(s int, o psOpts, reps []string) []string {
 		flat = append(flat, r)
 	}
 	out = flat
-	// Cairn differs: a write sends its invalidations, then its keyspace
-	// notifications (afterWrite, in dispatch.go); Redis sends them as the
-	// command raises them: "new" before the key's invalidation, the
-	// write's own event after it, BCAST invalidations last. Within a run
-	// of both, invalidations first.
-	for j := 0; j < len(out); {
-		k := j
-		for k < len(out) && (psIsEvent(psParse(out[k])) || psIsInvalidation(out[k])) {
-			k++
-		}
-		sort.SliceStable(out[j:k], func(a, b int) bool {
-			return psIsInvalidation(out[j+a]) && !psIsInvalidation(out[j+b])
-		})
-		j = max(k, j+1)
-	}
 	// Null invalidations of a flush: Redis tells the flushing client (or
 	// its redirect client) last, Cairn in connection order, as
 	// invalidateAll does not know the client: compared as a set.
@@ -678,7 +664,7 @@ func (p *psRun) track(i int, reps []string) {
 				return
 			}
 		}
-		if psVerb(v) == "" && v.kind == '*' {
+		if v.kind == '*' { // EXEC's reply, whatever its first element
 			for _, it := range v.items {
 				walk(it)
 			}
@@ -1019,25 +1005,8 @@ func (p *psRun) hello(i int) {
 // error inside.
 func (p *psRun) multi(i int) {
 	cmds := [][]string{{"MULTI"}}
-	subscribed, wrote, published := false, false, false
 	for range 1 + p.r.IntN(3) {
-		n := p.r.IntN(12)
-		switch {
-		case (n == 5 || n == 6 || n == 7) && subscribed && p.cl[i].proto == 2:
-			// Redis 7.0 puts the messages and notifications a RESP2
-			// subscriber receives during EXEC inside EXEC's array.
-			// Cairn differs: it sends them before or after the array.
-			n = 8
-		case n == 5 && wrote, (n == 6 || n == 7) && published:
-			// Cairn differs: the keyspace notifications of EXEC's
-			// writes go out after EXEC (afterWrite), Redis's as each
-			// command runs, so before a later PUBLISH's message.
-			n = 8
-		}
-		subscribed = subscribed || n < 4
-		wrote = wrote || n == 6 || n == 7
-		published = published || n == 5
-		switch n {
+		switch n := p.r.IntN(12); n {
 		case 0, 1:
 			cmds = append(cmds, append([]string{"SUBSCRIBE"}, p.some(psChannels, 1, 2)...))
 		case 2:

@@ -247,14 +247,13 @@ func (m masterConn) WatchClose() (<-chan struct{}, func()) { return nil, func() 
 func (m masterConn) ReadCommand() ([][]byte, error)        { return nil, io.EOF }
 
 // readOnlyRefusal is Redis's answer to a write sent to a read-only
-// replica by anyone but its master: write commands, EXEC of a transaction
-// with writes, and scripts that may write (a shebang or function without
-// no-writes).
+// replica by anyone but its master: what mayWrite says is a write
+// (minreplicas.go).
 func (c *Client) readOnlyRefusal(cmd *command, args [][]byte) string {
 	if !c.readOnlyReplica() {
 		return ""
 	}
-	if cmd.write || cmd.name == "exec" && c.multi != nil && c.multi.hasWrites() || c.s.scriptMayWrite(cmd, args) {
+	if c.mayWrite(cmd, args) {
 		return errReadOnlyReplica
 	}
 	return ""

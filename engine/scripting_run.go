@@ -296,6 +296,9 @@ func (r *scriptRun) admit(args [][]byte) (*command, string) {
 	if msg := s.disk.refusal.Load(); msg != nil && cmd.write {
 		return cmd, "-" + *msg
 	}
+	if cmd.write && !s.enoughReplicas() { // reached by EVAL without a shebang only (minreplicas.go)
+		return cmd, "-" + errNoReplicas
+	}
 	if msg := s.scriptOOM(r, cmd); msg != "" { // maxmemory (evict.go)
 		return cmd, msg
 	}

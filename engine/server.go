@@ -100,6 +100,7 @@ type settings struct {
 	databases        int
 	outputLimits     outputLimits
 	latencyThreshold int64
+	latencyTracking  bool
 }
 
 // outputLimits is client-output-buffer-limit for the client classes Cairn
@@ -159,7 +160,7 @@ func New(store *storage.Store, cfg Config, log *rlog.Logger, configFile, dataDir
 	s.loadNotify()
 	s.initEviction() // maxmemory (evict.go)
 	cfg.OnSet("notify-keyspace-events", func(string) error { s.loadNotify(); return nil })
-	for _, name := range []string{"proto-max-bulk-len", "slowlog-log-slower-than", "slowlog-max-len", "hz", "maxclients", "client-output-buffer-limit", "latency-monitor-threshold"} {
+	for _, name := range []string{"proto-max-bulk-len", "slowlog-log-slower-than", "slowlog-max-len", "hz", "maxclients", "client-output-buffer-limit", "latency-monitor-threshold", "latency-tracking"} {
 		cfg.OnSet(name, func(string) error { s.loadSettings(); return nil })
 	}
 	cfg.OnSet("appendfsync", func(v string) error { store.SetFsync(parseFsync(v)); return nil })
@@ -191,6 +192,7 @@ func (s *Server) loadSettings() {
 		databases:        s.store.Databases(),
 		outputLimits:     parseOutputLimits(s.cfg.String("client-output-buffer-limit")),
 		latencyThreshold: s.cfg.Int("latency-monitor-threshold"),
+		latencyTracking:  s.cfg.Bool("latency-tracking"),
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/cairndb/cairn/resp"
 )
@@ -49,7 +50,8 @@ type tracking struct {
 	keys     map[string]map[uint64]struct{} // key → ids of clients that read it
 	prefixes map[string]map[uint64]struct{} // BCAST prefix → client ids
 	clients  map[uint64]*Client             // every client with tracking on
-	later    map[*Client][]invNote          // BCAST messages to send after a writer's own
+	later    map[*Client][]invNote          // BCAST messages to send after a writer's reply
+	waiting  atomic.Int32                   // len(later)
 }
 
 // invNote is one invalidation message to send.
@@ -355,48 +357,99 @@ func cloneKeys(keys [][]byte) [][]byte {
 	return out
 }
 
-// invalidate tells the clients that read or watch (BCAST) written keys.
-// reads, if any, are the writer's tracked reads among the writes.
-func (s *Server) invalidate(writer *Client, mods []keyRef, reads []trackedRead) {
+// invalidation tells the clients that read or watch (BCAST) the keys a
+// command wrote, mods, in steps (announce): reads, if any, are the
+// writer's tracked reads among the writes.
+type invalidation struct {
+	writer   *Client
+	mods     []keyRef
+	reads    []trackedRead
+	done     int  // how many of mods were invalidated
+	deferred bool // the writer was told of one of its own writes
+	idle     bool // the last step found no client tracking
+	// replying: the writer's reply waits in its writer, and inline, if
+	// set, writes a message for the writer among it, where the command
+	// was when it wrote the keys (another client's, redirected to it).
+	replying bool
+	inline   func(msg []byte)
+}
+
+// invalidateNext sends the invalidations of the next n written keys: one
+// message per key to the clients that read it, as Redis does during the
+// command.
+func (s *Server) invalidateNext(inv *invalidation, n int) {
 	t := s.tracking
+	mods := inv.mods[inv.done : inv.done+n]
+	inv.done += n
 	t.mu.Lock()
 	// With no client tracking now, written keys still lose the
 	// registrations of clients that turned tracking off, as in Redis: they
 	// must not come back to life when those clients turn it on again.
-	if len(t.keys) == 0 && len(t.prefixes) == 0 && len(reads) == 0 {
+	inv.idle = len(t.keys) == 0 && len(t.prefixes) == 0 && len(inv.reads) == 0
+	if inv.idle {
 		t.mu.Unlock()
 		return
 	}
-	// Redis sends one message per key to clients that read it, during the
-	// command, and then one per BCAST prefix (in prefix order) with its
-	// written keys, sorted and without repeats, as its radix trees give them.
 	var notes []invNote
 	for i, m := range mods {
-		for len(reads) > 0 && reads[0].at <= i {
-			t.remember(writer.id, reads[0].keys)
-			reads = reads[1:]
+		for len(inv.reads) > 0 && inv.reads[0].at <= inv.done-n+i {
+			t.remember(inv.writer.id, inv.reads[0].keys)
+			inv.reads = inv.reads[1:]
 		}
 		for id := range t.keys[m.key] {
 			// A client that switched to BCAST since it read the key is
 			// told by prefix only.
-			if c := t.clients[id]; c != nil && !c.track.bcast && !(c == writer && c.track.noloop) {
+			if c := t.clients[id]; c != nil && !c.track.bcast && !(c == inv.writer && c.track.noloop) {
 				notes = append(notes, invNote{c, c.track.redirect, []string{m.key}})
 			}
 		}
 		delete(t.keys, m.key)
 	}
-	for _, r := range reads {
-		t.remember(writer.id, r.keys)
+	t.mu.Unlock()
+	for _, note := range notes {
+		if note.c == inv.writer {
+			// The writer hears of its own writes after its reply (Redis
+			// defers them so they never split a reply).
+			inv.deferred = true
+			note.c.pendingInvalidations = append(note.c.pendingInvalidations, note.keys)
+			continue
+		}
+		s.deliverInvalidation(note.c, note.redirect, note.keys, false, func(target *Client, msg []byte) {
+			if target == inv.writer && inv.inline != nil {
+				inv.inline(msg)
+			} else {
+				target.push(msg)
+			}
+		})
 	}
-	perKey := len(notes)
+}
+
+// invalidatePrefixes ends an invalidation, all keys done: the writer's
+// reads after its last write are remembered, and the BCAST clients get one
+// message per prefix (in prefix order) with its written keys, sorted and
+// without repeats, as Redis's radix trees give them.
+func (s *Server) invalidatePrefixes(inv *invalidation) {
+	if inv.idle {
+		return // one lock per write, when nobody tracks
+	}
+	t := s.tracking
+	t.mu.Lock()
+	for _, r := range inv.reads {
+		t.remember(inv.writer.id, r.keys)
+	}
+	if len(t.prefixes) == 0 {
+		t.mu.Unlock()
+		return
+	}
 	prefixes := make([]string, 0, len(t.prefixes))
 	for p := range t.prefixes {
 		prefixes = append(prefixes, p)
 	}
 	sort.Strings(prefixes)
+	var notes []invNote
 	for _, p := range prefixes {
 		var keys []string
-		for _, m := range mods {
+		for _, m := range inv.mods {
 			if strings.HasPrefix(m.key, p) {
 				keys = append(keys, m.key)
 			}
@@ -407,30 +460,35 @@ func (s *Server) invalidate(writer *Client, mods []keyRef, reads []trackedRead) 
 		sort.Strings(keys)
 		keys = slices.Compact(keys)
 		for id := range t.prefixes[p] {
-			if c := t.clients[id]; c != nil && !(c == writer && c.track.noloop) {
+			if c := t.clients[id]; c != nil && !(c == inv.writer && c.track.noloop) {
 				notes = append(notes, invNote{c, c.track.redirect, keys})
 			}
 		}
 	}
-	// The writer hears of its own writes after its reply (Redis defers
-	// them so they never split a reply), and Redis sends BCAST messages
-	// later still: behind those, when there are some.
-	deferred := false
-	for _, n := range notes[:perKey] {
-		if n.c == writer {
-			deferred = true
+	// Redis sends them before it sleeps: after the writer's reply, and
+	// behind the writer's own invalidations, when there are some.
+	var later []invNote
+	if inv.deferred {
+		later, notes = notes, nil
+	} else if inv.replying {
+		rest := notes[:0]
+		for _, n := range notes {
+			if n.c == inv.writer || n.redirect == inv.writer.id {
+				later = append(later, n)
+			} else {
+				rest = append(rest, n)
+			}
 		}
+		notes = rest
 	}
-	if deferred {
-		t.later[writer] = append(t.later[writer], notes[perKey:]...)
-		notes = notes[:perKey]
+	if len(later) > 0 {
+		if t.later[inv.writer] == nil {
+			t.waiting.Add(1)
+		}
+		t.later[inv.writer] = append(t.later[inv.writer], later...)
 	}
 	t.mu.Unlock()
 	for _, n := range notes {
-		if n.c == writer {
-			writer.pendingInvalidations = append(writer.pendingInvalidations, n.keys)
-			continue
-		}
 		s.sendInvalidation(n.c, n.redirect, n.keys, false)
 	}
 }
@@ -460,6 +518,11 @@ func (s *Server) invalidateAll() {
 // sendInvalidation delivers one invalidation message, through the redirect
 // client if there is one.
 func (s *Server) sendInvalidation(c *Client, redirect uint64, keys []string, all bool) {
+	s.deliverInvalidation(c, redirect, keys, all, (*Client).push)
+}
+
+// deliverInvalidation is sendInvalidation that hands the message to send.
+func (s *Server) deliverInvalidation(c *Client, redirect uint64, keys []string, all bool, send func(target *Client, msg []byte)) {
 	target := c
 	if id := redirect; id != 0 {
 		target = s.clientByID(id)
@@ -511,7 +574,7 @@ func (s *Server) sendInvalidation(c *Client, redirect uint64, keys []string, all
 			w.BulkString(k)
 		}
 	}
-	target.push(w.Bytes())
+	send(target, w.Bytes())
 }
 
 func (s *Server) clientByID(id uint64) *Client {
@@ -529,19 +592,22 @@ func (t *tracking) stats() (clients, keys, prefixes int) {
 }
 
 // sendPendingInvalidations delivers the invalidations of the client's own
-// writes, once its reply is out.
+// writes, and then the BCAST ones it waits for, once its reply is out.
 func (c *Client) sendPendingInvalidations() {
-	if len(c.pendingInvalidations) == 0 {
+	t := c.s.tracking
+	if len(c.pendingInvalidations) == 0 && t.waiting.Load() == 0 {
 		return
 	}
 	for _, keys := range c.pendingInvalidations {
 		c.s.sendInvalidation(c, c.track.redirect, keys, false)
 	}
 	c.pendingInvalidations = c.pendingInvalidations[:0]
-	t := c.s.tracking
 	t.mu.Lock()
-	later := t.later[c]
-	delete(t.later, c)
+	later, ok := t.later[c]
+	if ok {
+		delete(t.later, c)
+		t.waiting.Add(-1)
+	}
 	t.mu.Unlock()
 	for _, n := range later {
 		c.s.sendInvalidation(n.c, n.redirect, n.keys, false)

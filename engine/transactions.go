@@ -25,8 +25,8 @@ type multiState struct {
 	aborted bool
 
 	// ownMessage, while EXEC runs, writes a message a queued command
-	// publishes to this client itself among EXEC's replies (a script's
-	// PUBLISH: scripting_run.go).
+	// sends this client itself (its PUBLISH or keyspace notification, a
+	// script's PUBLISH: scripting_run.go) among EXEC's replies.
 	ownMessage func(msg []byte)
 }
 
@@ -61,8 +61,13 @@ func (c *Client) endMulti() {
 }
 
 // queue adds a command to the open transaction, copying its arguments
-// (they point into the connection's read buffer).
+// (they point into the connection's read buffer). A transaction EXEC will
+// refuse (a command was refused, a watched key changed) queues nothing
+// more, as in Redis: CLIENT LIST's multi= stays where it was.
 func (c *Client) queue(cmd *command, args [][]byte) {
+	if c.multi.aborted || c.watchDirty.Load() {
+		return
+	}
 	owned := make([][]byte, len(args))
 	for i, a := range args {
 		owned[i] = bytes.Clone(a) // an empty argument stays empty, not nil (missing)
@@ -119,35 +124,33 @@ func cmdExec(x *Ctx) {
 		// alive when EXEC starts stays alive until it ends.
 		sub := &Ctx{s: x.s, c: c, cmd: q.cmd, args: q.args, w: x.w, db: c.dbIndex(), now: x.now, txn: x.tx(), shared: true}
 		replies.next()
-		// Redis writes a message to the publisher itself as PUBLISH runs
-		// (or a script's), among EXEC's replies (even under CLIENT REPLY
-		// OFF).
+		// Redis writes a message to the client itself as the command
+		// raises it (a PUBLISH, a script's, a keyspace notification), among
+		// EXEC's replies, in the middle of one too (even under CLIENT REPLY
+		// OFF: before the reply it drops).
 		m.ownMessage = func(msg []byte) {
+			if replies.silent {
+				sub.w.Insert(replies.mark, msg)
+				replies.mark += len(msg)
+				return
+			}
 			sub.w.Raw(msg)
 			replies.mark = sub.w.Len()
 		}
 		sub.selfTo, sub.selfKeep = c, m.ownMessage
-		x.s.runBody(sub, func() { q.cmd.run(sub) })
-		// So do its keyspace notifications, before the reply of the command
-		// that raised them: afterWrite puts those to this client at these
-		// places of EXEC's reply, as it does for a pipeline's batch.
-		// (A script's commands placed theirs as they ran, among the
-		// messages it published: scripting_run.go.)
-		for i := range sub.events {
-			if !q.cmd.ranByParts {
-				sub.events[i].replyAt = replies.mark
-			}
-		}
+		elapsed := x.s.runTimed(sub)
 		replies.ran(q.cmd)
+		// Where a dropped reply stood, for the invalidations that other
+		// clients redirect to this one (announce, notify.go).
+		for i := range sub.events {
+			sub.events[i].signalAt = min(sub.events[i].signalAt, x.w.Len())
+		}
 		x.s.feedMonitors(sub, c.monitorSource()) // as Redis: between MULTI and EXEC
 		x.trackReads = addTrackedReads(x.trackReads, len(x.modified), sub)
 		x.modified = append(x.modified, sub.modified...)
 		x.events = append(x.events, sub.events...)
 		x.ready = append(x.ready, sub.ready...)
-		q.cmd.stats.calls.Add(1)
-		if sub.failed {
-			q.cmd.stats.failed.Add(1)
-		}
+		x.s.account(sub, elapsed)
 	}
 	x.batch = len(x.events) > 0 // EXEC's reply waits in c.w, as a batch's do
 }
@@ -163,10 +166,13 @@ type execReplies struct {
 	mark     int  // where the reply being written starts
 	silent   bool // replies are dropped now (OFF, or SKIP at EXEC's start)
 	skipNext bool // a SKIP ran: the next command's reply is dropped
+	// The client killed itself: as Redis's close-after-reply, no reply
+	// after the kill's is sent, whatever CLIENT REPLY says.
+	closed bool
 }
 
 func (r *execReplies) next() {
-	if r.silent {
+	if r.silent || r.closed {
 		r.w.Truncate(r.mark) // EXEC's array header
 	}
 	r.mark = r.w.Len()
@@ -186,16 +192,17 @@ func (r *execReplies) ran(cmd *command) {
 			r.c.replyMode = replyOn
 		}
 	}
-	if r.silent {
+	if r.silent || r.closed {
 		r.w.Truncate(r.mark)
 	}
 	r.mark = r.w.Len()
+	r.closed = r.closed || cmd.name == "client|kill" && r.c.closeAfter
 }
 
 // end drops what EXEC wrote last if silenced, and leaves the mode for the
 // commands after EXEC.
 func (r *execReplies) end() {
-	if r.silent {
+	if r.silent || r.closed {
 		r.w.Truncate(r.mark)
 	}
 	switch {

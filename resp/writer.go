@@ -4,6 +4,7 @@ package resp
 
 import (
 	"math"
+	"slices"
 	"strconv"
 
 	"github.com/tidwall/redcon"
@@ -48,6 +49,9 @@ func (w *Writer) Truncate(n int) { w.buf = w.buf[:n] }
 
 // Raw appends bytes that are already encoded.
 func (w *Writer) Raw(b []byte) { w.buf = append(w.buf, b...) }
+
+// Insert puts encoded bytes at offset at, before what was written since.
+func (w *Writer) Insert(at int, b []byte) { w.buf = slices.Insert(w.buf, at, b...) }
 
 // OK writes +OK.
 func (w *Writer) OK() { w.buf = redcon.AppendOK(w.buf) }
