@@ -84,8 +84,20 @@ func (c *Config) value(name string) (value, *directive) {
 // Unsigned values beyond MaxInt64 read as MaxInt64. It panics on an
 // unknown name.
 func (c *Config) Int(name string) int64 {
-	v, d := c.value(name)
-	if d.unsigned && v.n < 0 {
+	return c.intAt(mustIndex(name))
+}
+
+// IntReader returns a function that reads the directive's current number
+// as Int does, the name looked up once, for readers on a hot path (a
+// connection reads its limits before every read of the socket).
+func (c *Config) IntReader(name string) func() int64 {
+	i := mustIndex(name)
+	return func() int64 { return c.intAt(i) }
+}
+
+func (c *Config) intAt(i int) int64 {
+	v := (*c.vals.Load())[i]
+	if directives[i].unsigned && v.n < 0 {
 		return math.MaxInt64
 	}
 	return v.n

@@ -171,6 +171,8 @@ func run(cfg *config.Config) error {
 		store.Close()
 		return err
 	}
+	maxBulk, maxQuery := cfg.IntReader("proto-max-bulk-len"), cfg.IntReader("client-query-buffer-limit")
+	idle := cfg.IntReader("timeout")
 	srv, err := server.Listen(eng, server.Options{
 		Binds:        cfg.Strings("bind"),
 		Port:         int(cfg.Int("port")),
@@ -178,9 +180,9 @@ func run(cfg *config.Config) error {
 		UnixPerm:     os.FileMode(cfg.Int("unixsocketperm")),
 		TCPKeepAlive: time.Duration(cfg.Int("tcp-keepalive")) * time.Second,
 		Limits: func() (int64, int64) {
-			return cfg.Int("proto-max-bulk-len"), cfg.Int("client-query-buffer-limit")
+			return maxBulk(), maxQuery()
 		},
-		Idle:    func() time.Duration { return time.Duration(cfg.Int("timeout")) * time.Second },
+		Idle:    func() time.Duration { return time.Duration(idle()) * time.Second },
 		TLSPort: int(cfg.Int("tls-port")),
 		TLS:     tlsConfig,
 	}, log)
