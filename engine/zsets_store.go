@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"math"
 	"math/rand/v2"
+	"sort"
 
 	"github.com/cairndb/cairn/storage"
 )
@@ -99,21 +100,39 @@ func (z *zset) setRun(high bool, r zrun) {
 }
 
 // keepRuns updates both runs for an element written (or, removing,
-// deleted) at pos.
-func (z *zset) keepRuns(pos []byte, removing bool) {
+// deleted) at pos: the element goes into (or out of) a run it falls
+// within, which stays the same number of elements from its end, at most
+// zrunLen. A capped set (ZADD then ZREMRANGEBYRANK 0 -N, or ZPOPMIN)
+// keeps its run however its low end churns.
+func (z *zset) keepRuns(e zelem, pos []byte, removing bool) {
 	for _, high := range [...]bool{false, true} {
 		r := z.run(high)
 		if len(r) == 0 {
 			continue
 		}
-		c := bytes.Compare(pos, r[len(r)-1].pos)
-		switch {
-		case !high && c > 0, high && c < 0: // beyond the run
-		case removing && bytes.Equal(pos, r[0].pos):
-			z.setRun(high, r[1:]) // shares r's array: a memo is never changed
-		default:
-			z.tx.DropHint(z.m.OID, runMemo(high))
+		// before reports whether a lies nearer this run's end than b.
+		before := func(a, b []byte) bool {
+			if high {
+				return bytes.Compare(a, b) > 0
+			}
+			return bytes.Compare(a, b) < 0
 		}
+		if before(r[len(r)-1].pos, pos) {
+			continue // beyond the run
+		}
+		i := sort.Search(len(r), func(i int) bool { return !before(r[i].pos, pos) })
+		next := make(zrun, 0, min(len(r)+1, zrunLen)) // a memo is never changed in place
+		switch {
+		case !removing:
+			next = append(append(next, r[:i]...), zrunElem{zelem{bytes.Clone(e.member), e.score}, pos})
+			next = append(next, r[i:min(len(r), zrunLen-1)]...)
+		case i < len(r) && bytes.Equal(r[i].pos, pos):
+			next = append(append(next, r[:i]...), r[i+1:]...)
+		default: // not where the run says it is: start over
+			z.tx.DropHint(z.m.OID, runMemo(high))
+			continue
+		}
+		z.setRun(high, next)
 	}
 }
 
@@ -235,7 +254,7 @@ func (z *zset) insert(member []byte, score float64) {
 	}
 	pos := zpos(score, member)
 	z.keepHints(pos)
-	z.keepRuns(pos, false)
+	z.keepRuns(zelem{member, score}, pos, false)
 	z.indexInsert(pos)
 	z.tx.Set(z.m.OID, zmemberKey(member), binary.BigEndian.AppendUint64(nil, math.Float64bits(score)))
 	z.tx.Set(z.m.OID, zscoreKey(pos), scoreMark(score))
@@ -243,25 +262,36 @@ func (z *zset) insert(member []byte, score float64) {
 	z.growIndex()
 }
 
-// keepHints drops the hints an element about to be written at pos would
-// break.
+// keepHints moves the hints an element about to be written at pos would
+// break to it: it is the lowest (highest) live element now, and nothing
+// below (above) it lives. Dropping them instead would make the next scan
+// from that end step over every tombstone there.
 func (z *zset) keepHints(pos []byte) {
 	if low := z.tx.Hint(z.m.OID, zsetLowHint); low != nil && bytes.Compare(pos, low) < 0 {
-		z.tx.DropHint(z.m.OID, zsetLowHint)
+		z.tx.SetHint(z.m.OID, zsetLowHint, pos)
 	}
 	if high := z.tx.Hint(z.m.OID, zsetHighHint); high != nil && bytes.Compare(pos, high) >= 0 {
-		z.tx.DropHint(z.m.OID, zsetHighHint)
+		z.tx.SetHint(z.m.OID, zsetHighHint, append(bytes.Clone(pos), 0))
 	}
 }
 
 // remove deletes a member holding score.
 func (z *zset) remove(member []byte, score float64) {
 	pos := zpos(score, member)
-	z.keepRuns(pos, true)
+	z.keepRuns(zelem{member, score}, pos, true)
 	z.indexRemove(pos)
 	z.tx.Delete(z.m.OID, zmemberKey(member))
 	z.tx.Delete(z.m.OID, zscoreKey(pos))
 	z.m.Count--
+	// Removing the element a hint stands at moves the hint past it, so
+	// that trimming a set's low end (ZREMRANGEBYSCORE -inf ..., a sliding
+	// window) does not leave its tombstones in the next scan's way.
+	if low := z.tx.Hint(z.m.OID, zsetLowHint); bytes.Equal(low, pos) {
+		z.tx.SetHint(z.m.OID, zsetLowHint, append(bytes.Clone(pos), 0))
+	}
+	if high := z.tx.Hint(z.m.OID, zsetHighHint); len(high) == len(pos)+1 && bytes.HasPrefix(high, pos) && high[len(pos)] == 0 {
+		z.tx.SetHint(z.m.OID, zsetHighHint, pos)
+	}
 }
 
 // update moves a member from one score to another.
@@ -279,22 +309,27 @@ func scoreMark(score float64) []byte {
 
 // scores iterates the 's' records; callers position it.
 func (z *zset) scores() *zscoreIter {
-	lower, upper := []byte{zsetScoreTag}, []byte{zsetScoreTag + 1}
+	i := &zscoreIter{z: z, floor: zposStart, ceil: zposEnd}
 	if low := z.tx.Hint(z.m.OID, zsetLowHint); low != nil {
-		lower = zscoreKey(low)
+		i.floor = low
 	}
 	if high := z.tx.Hint(z.m.OID, zsetHighHint); high != nil {
-		upper = zscoreKey(high)
+		i.ceil = high
 	}
-	it, err := z.tx.Iter(z.m.OID, lower, upper)
+	it, err := z.tx.Iter(z.m.OID, zscoreKey(i.floor), zscoreKey(i.ceil))
 	zmust(err)
-	return &zscoreIter{it: it, z: z}
+	i.it = it
+	return i
 }
+
+// zposStart is a position at or before every element's.
+var zposStart = encodeScore(nil, math.Inf(-1))
 
 // zscoreIter walks elements in score order.
 type zscoreIter struct {
-	it *storage.Iter
-	z  *zset
+	it          *storage.Iter
+	z           *zset
+	floor, ceil []byte // no element is below floor, nor at or above ceil
 }
 
 // first and last position at the ends, and remember where they are
@@ -318,11 +353,23 @@ func (i *zscoreIter) next() bool { return i.it.Next() }
 func (i *zscoreIter) prev() bool { return i.it.Prev() }
 func (i *zscoreIter) close()     { zmust(i.it.Close()) }
 
-// seekGE positions at the first element at or after pos.
-func (i *zscoreIter) seekGE(pos []byte) bool { return i.it.SeekGE(zscoreKey(pos)) }
+// seekGE positions at the first element at or after pos; a seek from
+// below every element is first, and learns the low hint as first does.
+func (i *zscoreIter) seekGE(pos []byte) bool {
+	if bytes.Compare(pos, i.floor) <= 0 {
+		return i.first()
+	}
+	return i.it.SeekGE(zscoreKey(pos))
+}
 
-// seekLT positions at the last element before pos.
-func (i *zscoreIter) seekLT(pos []byte) bool { return i.it.SeekLT(zscoreKey(pos)) }
+// seekLT positions at the last element before pos; a seek from above
+// every element is last, and learns the high hint.
+func (i *zscoreIter) seekLT(pos []byte) bool {
+	if bytes.Compare(pos, i.ceil) >= 0 {
+		return i.last()
+	}
+	return i.it.SeekLT(zscoreKey(pos))
+}
 
 // pos is the current position; valid until the iterator moves.
 func (i *zscoreIter) pos() []byte { return i.it.Key()[1:] }
