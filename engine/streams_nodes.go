@@ -336,7 +336,7 @@ func (s *stream) trim(a *trimArgs) uint64 {
 		return 0
 	}
 	var deleted uint64
-	var spanFrom, spanTo streamID
+	var spanFrom, spanTo, kept streamID
 	spanning := false
 	for {
 		if a.strategy == trimMaxLen && s.st.length <= a.maxLen {
@@ -364,36 +364,49 @@ func (s *stream) trim(a *trimArgs) uint64 {
 			continue
 		}
 		if !a.approx {
-			if k, last := s.trimWithin(n, a); k > 0 {
+			if k, last, next := s.trimWithin(n, a); k > 0 {
 				if !spanning {
 					spanFrom, spanning = n.master, true
 				}
-				spanTo = last
+				spanTo, kept = last, next
 				deleted += k
 			}
 		}
 		break
 	}
-	if spanning {
-		lower, upper := entryBounds(spanFrom, spanTo)
-		s.deleteRange(lower, upper, deleted)
+	if !spanning {
+		return 0 // the first entry stays: no need to look for it
 	}
-	if s.st.length == 0 {
-		s.st.firstID = streamID{}
-	} else {
-		s.st.firstID, _ = s.edgeEntry(false)
+	// Nothing before the first entry lives: the deletes start there, past
+	// the tombstones of earlier trims.
+	if spanFrom.cmp(s.st.firstID) < 0 {
+		spanFrom = s.st.firstID
 	}
+	lower, upper := entryBounds(spanFrom, spanTo)
+	s.deleteRange(lower, upper, deleted)
+	if !kept.isZero() {
+		s.st.firstID = kept
+		return deleted
+	}
+	s.st.firstID = streamID{}
+	// The first entry left is past the last one removed.
+	s.scanEntries(spanTo, maxStreamID, false, func(id streamID, _ []byte) bool {
+		s.st.firstID = id
+		return false
+	})
 	return deleted
 }
 
 // trimWithin marks deleted the entries at the start of node n that the
-// trim condition condemns, and returns how many and the last one; the
-// caller deletes their records.
-func (s *stream) trimWithin(n *streamNode, a *trimArgs) (uint64, streamID) {
+// trim condition condemns, and returns how many, the last one, and the
+// first entry it keeps (0-0 if the node keeps none); the caller deletes
+// their records.
+func (s *stream) trimWithin(n *streamNode, a *trimArgs) (uint64, streamID, streamID) {
 	var k uint64
-	var last streamID
+	var last, next streamID
 	s.scanEntries(n.master, n.last, false, func(id streamID, _ []byte) bool {
 		if (a.strategy == trimMaxLen && s.st.length-k <= a.maxLen) || (a.strategy == trimMinID && id.cmp(a.minID) >= 0) {
+			next = id
 			return false
 		}
 		k++
@@ -406,7 +419,7 @@ func (s *stream) trimWithin(n *streamNode, a *trimArgs) (uint64, streamID) {
 		s.st.length -= k
 		s.putNode(n)
 	}
-	return k, last
+	return k, last, next
 }
 
 // nodeKeys is the set of node keys (master IDs) as the tx sees it now.

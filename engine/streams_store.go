@@ -188,10 +188,13 @@ func (s *stream) iter(lower, upper []byte) *storage.Iter {
 func (s *stream) closeIter(it *storage.Iter) { s.x.must(it.Close()) }
 
 // deleteRange removes the records in [lower, upper): point deletes when
-// there are at most smallRange of them, else one range tombstone (many
-// small tombstones would slow reads, as storage notes for whole objects).
+// there are at most smallRange of them, else one range tombstone. Trims
+// delete below the first entry, where reads never go, so their point
+// tombstones cost nothing later; a range tombstone in the memtable makes
+// every iterator opened after it fragment the memtable's range tombstones
+// again, which a trim on every XADD would repeat.
 func (s *stream) deleteRange(lower, upper []byte, count uint64) {
-	const smallRange = 32
+	const smallRange = 1024
 	if count > smallRange {
 		s.x.tx().DeleteRange(s.oid(), lower, upper)
 		return
