@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/cairndb/cairn/cairntest"
+	"github.com/cairndb/cairn/engine"
 )
 
 // TestZsetCappedDifferential drives the capped-set habits (a leaderboard
@@ -14,8 +15,17 @@ import (
 // trimmed by ZREMRANGEBYSCORE, a queue drained by ZPOPMIN) in pipelines,
 // with reads from both ends between the writes, and compares every reply
 // with Redis. Those ends are served from the runs and hints kept in memory
-// (zsets_store.go), which every write near an end updates in place.
+// (zsets_store.go), which every write near an end updates in place. It
+// runs with the rank index in memory and in records.
 func TestZsetCappedDifferential(t *testing.T) {
+	t.Run("memory index", zsetCappedDifferential)
+	t.Run("persisted index", func(t *testing.T) {
+		defer engine.SetZsetPersistMin(engine.SetZsetPersistMin(0))
+		zsetCappedDifferential(t)
+	})
+}
+
+func zsetCappedDifferential(t *testing.T) {
 	d := cairntest.NewDiffer(t)
 	for seed := range 6 {
 		r := rand.New(rand.NewPCG(uint64(seed), 0x7a636170))
