@@ -52,7 +52,9 @@ func init() {
 //	zsetLowHint   no live element's position is below it
 //	zsetHighHint  every live element's position is below it
 //
-// The ends of the scores iterator learn them; an insert outside drops them.
+// The ends of the scores iterator learn them (and a seek from beyond an
+// end); an insert outside moves them to itself, and removing the element
+// a hint stands at moves it past.
 const (
 	zsetLowHint     storage.HintKind = 'z'
 	zsetHighHint    storage.HintKind = 'Z'
@@ -63,9 +65,8 @@ const (
 // zrun is a memo (storage/hints.go) of a set's lowest or highest
 // elements, in order from that end: ZPOPMIN/ZPOPMAX, and ZRANGE from
 // either end's rank 0 (a leaderboard's top ten), take theirs from it
-// instead of opening an iterator and seeking for each command. A pop from
-// its front leaves the rest; any other change between that end and its
-// last element drops it.
+// instead of opening an iterator and seeking for each command. A change
+// between that end and its last element goes into it (keepRuns).
 type zrun []zrunElem
 
 type zrunElem struct {
