@@ -47,7 +47,7 @@ func zsetCappedDifferential(t *testing.T) {
 		var cmds [][]string
 		for range 3000 {
 			var c []string
-			switch n := r.IntN(20); {
+			switch n := r.IntN(22); {
 			case n < 6:
 				c = []string{"ZADD", key, score(), member()}
 				if r.IntN(4) == 0 {
@@ -69,8 +69,12 @@ func zsetCappedDifferential(t *testing.T) {
 				c = []string{"ZREVRANGE", key, "0", strconv.Itoa(r.IntN(12)), "WITHSCORES"}
 			case n < 19:
 				c = []string{"ZRANGE", key, "0", "-1", "WITHSCORES"}
-			default:
+			case n < 20:
 				c = []string{"ZCARD", key}
+			case n < 21:
+				c = []string{"ZRANGEBYSCORE", key, pick("-inf", "("+score(), score()), score(), "WITHSCORES", "LIMIT", "0", strconv.Itoa(r.IntN(90) - 10)}
+			default:
+				c = []string{"ZREVRANGEBYSCORE", key, pick("+inf", score()), pick("-inf", "("+score()), "WITHSCORES"}
 			}
 			cmds = append(cmds, c)
 			if r.IntN(8) == 0 {

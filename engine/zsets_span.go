@@ -69,14 +69,23 @@ func (z *zset) lexSpan(r lexRange, reverse bool) (lo, hi []byte) {
 
 // spanElems reads the elements of [lo, hi) in order (from hi down when
 // reverse), skipping offset of them and returning at most limit (limit < 0:
-// no limit). A skip uses the index: O(log n) whatever the offset.
+// no limit). A skip uses the index: O(log n) whatever the offset. A span
+// from an end of the set (ZREMRANGEBYSCORE -inf ..., a sliding window's
+// trim) is served from that end's run when the run holds all of it, and
+// leaves the run behind otherwise, as rankElems does.
 func (z *zset) spanElems(lo, hi []byte, reverse bool, offset, limit int64) []zelem {
 	if lo == nil || hi == nil || limit == 0 || bytes.Compare(lo, hi) >= 0 {
 		return nil
 	}
+	if offset == 0 {
+		if out, ok := z.spanFromRun(lo, hi, reverse, limit); ok {
+			return out
+		}
+	}
 	it := z.scores()
 	defer it.close()
 	var ok bool
+	fromEnd := false
 	switch {
 	case offset > 0 && !reverse:
 		r := z.countBefore(lo) + offset
@@ -91,24 +100,63 @@ func (z *zset) spanElems(lo, hi []byte, reverse bool, offset, limit int64) []zel
 		}
 		ok = it.seekGE(z.posAtRank(r))
 	case reverse:
+		fromEnd = bytes.Compare(hi, it.ceil) >= 0
 		ok = it.seekLT(hi)
 	default:
+		fromEnd = bytes.Compare(lo, it.floor) <= 0
 		ok = it.seekGE(lo)
 	}
+	step := it.next
+	if reverse {
+		step = it.prev
+	}
 	var out []zelem
+	var run zrun
 	for ; ok && limit != 0; limit-- {
 		p := it.pos()
 		if (!reverse && bytes.Compare(p, hi) >= 0) || (reverse && bytes.Compare(p, lo) < 0) {
 			break
 		}
 		out = append(out, it.elem())
-		if reverse {
-			ok = it.prev()
-		} else {
-			ok = it.next()
+		if fromEnd && len(run) < zrunLen {
+			run = append(run, zrunElem{out[len(out)-1], bytes.Clone(p)})
 		}
+		ok = step()
+	}
+	if fromEnd {
+		for ; ok && len(run) < zrunLen; ok = step() {
+			run = append(run, zrunElem{it.elem(), bytes.Clone(it.pos())})
+		}
+		z.setRun(reverse, run)
 	}
 	return out
+}
+
+// spanFromRun reads a span as spanElems does (offset 0) from the run of
+// the end it reads from, if the run holds every element of it.
+func (z *zset) spanFromRun(lo, hi []byte, reverse bool, limit int64) ([]zelem, bool) {
+	r := z.run(reverse)
+	if len(r) == 0 {
+		return nil, false
+	}
+	var out []zelem
+	for _, e := range r {
+		near, far := bytes.Compare(e.pos, lo) < 0, bytes.Compare(e.pos, hi) >= 0
+		if reverse {
+			near, far = far, near
+		}
+		if near {
+			continue // before the span, nearer the end
+		}
+		if far || limit == 0 {
+			return out, true // past the span: the run held all of it
+		}
+		out = append(out, zelem{bytes.Clone(e.member), e.score})
+		limit--
+	}
+	// The run ran out inside the span: it holds all of it only if it
+	// holds the whole set.
+	return out, int64(len(r)) == z.card()
 }
 
 // rankElems reads n elements from rank start on (counting from the
