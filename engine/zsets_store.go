@@ -122,6 +122,10 @@ func (z *zset) keepRuns(e zelem, pos []byte, removing bool) {
 			continue // beyond the run
 		}
 		i := sort.Search(len(r), func(i int) bool { return !before(r[i].pos, pos) })
+		if removing && i == 0 && bytes.Equal(r[0].pos, pos) {
+			z.setRun(high, r[1:]) // a pop: shares r's array, which no one changes
+			continue
+		}
 		next := make(zrun, 0, min(len(r)+1, zrunLen)) // a memo is never changed in place
 		switch {
 		case !removing:
