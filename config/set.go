@@ -18,10 +18,9 @@ func (c *Config) OnSet(name string, apply func(newValue string) error) {
 // Set answers CONFIG SET name value [name value ...]: all or nothing, with
 // Redis's error replies (their text, "ERR ..." included). Values are checked
 // first, then stored, then the appliers of the directives whose value
-// changed run in argument order. If one fails, the old values are restored
-// and the appliers run so far, the failing one included, run again with
-// them (as Redis does, which only logs their failures), and Set returns the
-// failing applier's error as the reason.
+// changed run in argument order. If a value or an applier fails, the
+// directives are restored as Redis restores them (rollBack), and Set
+// returns the failing value's reason or applier's error.
 func (c *Config) Set(args []string) error { return c.set(args, false) }
 
 // SetLocal is Set for a client on the loopback interface or the unix
@@ -69,7 +68,8 @@ func (c *Config) set(args []string, local bool) error {
 	c.setMu.Lock()
 	defer c.setMu.Unlock()
 	c.mu.RLock()
-	work := &state{vals: slices.Clone(c.st.vals), file: c.st.file}
+	old := c.st.vals
+	work := &state{vals: slices.Clone(old), file: c.st.file}
 	c.mu.RUnlock()
 
 	// The first unknown, immutable, protected or repeated name fails the
@@ -105,6 +105,9 @@ func (c *Config) set(args []string, local bool) error {
 		}
 		v, reason := d.parse(argv, work, i)
 		if reason != "" {
+			// Redis has set the directives before this one by then, and
+			// restores them and this one.
+			c.rollBack(old, idx[:n+1], nil)
 			return setFailed(keys[n], reason)
 		}
 		if d.setAdjust != nil {
@@ -115,7 +118,6 @@ func (c *Config) set(args []string, local bool) error {
 	}
 
 	c.mu.Lock()
-	old := c.st.vals
 	var changed []int
 	var changedKeys []string
 	for n, i := range idx {
@@ -135,20 +137,45 @@ func (c *Config) set(args []string, local bool) error {
 
 	for n, i := range changed {
 		if err := c.apply(i, work.vals[i].s); err != nil {
-			c.mu.Lock()
-			c.st.vals = old
-			c.vals.Store(&old)
-			for _, j := range changed {
-				c.v.Set(directives[j].name, old[j].s)
-			}
-			c.mu.Unlock()
-			for _, j := range changed[:n+1] {
-				_ = c.apply(j, old[j].s) // Redis only logs failures here
-			}
+			c.rollBack(old, idx, changed[:n+1])
 			return setFailed(changedKeys[n], err.Error())
 		}
 	}
 	return nil
+}
+
+// rollBack restores directives idx after a failed CONFIG SET as Redis
+// does: each is set again from its CONFIG GET string before the command
+// (old), which can lose something (notify-keyspace-events "KEAn" reads
+// back as "KEA"). The appliers run again for the directives in ran, which
+// saw the new values, and for those the round trip changed.
+func (c *Config) rollBack(old []value, idx, ran []int) {
+	back := slices.Clone(old)
+	st := &state{vals: back, file: c.st.file}
+	for _, i := range idx {
+		d := &directives[i]
+		argv := []string{old[i].s}
+		if d.multiArg {
+			argv = splitSpaces(old[i].s)
+		}
+		if v, reason := d.parse(argv, st, i); reason == "" {
+			back[i] = v
+		}
+	}
+	c.mu.Lock()
+	for _, i := range idx {
+		if cur := c.st.vals[i]; back[i].s != cur.s {
+			c.v.Set(directives[i].name, back[i].s)
+		}
+	}
+	c.st.vals = back
+	c.vals.Store(&back)
+	c.mu.Unlock()
+	for _, i := range idx {
+		if slices.Contains(ran, i) || back[i].s != old[i].s || back[i].n != old[i].n {
+			_ = c.apply(i, back[i].s) // Redis only logs failures here
+		}
+	}
 }
 
 // apply runs directive i's appliers, stopping at the first error.

@@ -72,24 +72,16 @@ func (s *Server) diskReserve() int64 {
 }
 
 // diskRefusal is admit's MISCONF check: while the disk cannot take writes,
-// write commands, EXEC of a transaction with writes, and PING (as in
+// what Redis's processCommand counts as a write (mayWrite: also a script
+// that may write, and EXEC of a transaction holding one) and PING (as in
 // Redis, so that health checks notice) are refused.
-func (c *Client) diskRefusal(cmd *command) string {
+func (c *Client) diskRefusal(cmd *command, args [][]byte) string {
 	msg := c.s.disk.refusal.Load()
 	if msg == nil {
 		return ""
 	}
-	if cmd.write || cmd.name == "ping" || cmd.name == "exec" && c.multi != nil && c.multi.hasWrites() {
+	if cmd.name == "ping" || c.mayWrite(cmd, args) {
 		return *msg
 	}
 	return ""
-}
-
-func (m *multiState) hasWrites() bool {
-	for _, q := range m.queue {
-		if q.cmd.write {
-			return true
-		}
-	}
-	return false
 }

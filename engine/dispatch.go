@@ -282,7 +282,7 @@ func (c *Client) screen(args [][]byte) (*command, string) {
 		return cmd, reject
 	}
 	// Writes the disk cannot take (diskguard.go).
-	if reject := c.diskRefusal(cmd); reject != "" {
+	if reject := c.diskRefusal(cmd, args); reject != "" {
 		return cmd, reject
 	}
 	// Writes without enough good replicas (minreplicas.go).
@@ -461,11 +461,15 @@ func (s *Server) logSlow(x *Ctx, elapsed time.Duration) {
 	if conf.slowlogSlower < 0 || elapsed.Microseconds() < conf.slowlogSlower || x.cmd.spec.HasFlag("skip_slowlog") {
 		return // (EXEC: the commands it ran are logged each)
 	}
+	addr := "?:0" // a script's client has no connection: Redis shows this
+	if !x.script {
+		addr = x.c.conn.RemoteAddr()
+	}
 	s.slowlog.add(slowEntry{
 		time:     time.Now().Unix(),
 		duration: elapsed.Microseconds(),
 		args:     slowArgs(x.args),
-		addr:     x.c.conn.RemoteAddr(),
+		addr:     addr,
 		name:     *x.c.name.Load(),
 	}, conf.slowlogMaxLen)
 }

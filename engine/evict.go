@@ -142,7 +142,7 @@ func (c *Client) oomRefusal(cmd *command, args [][]byte) string {
 	reject := cmd.denyOOM || s.scriptDenyOOM(cmd, args)
 	if cmd.name == "exec" && c.multi != nil {
 		for _, q := range c.multi.queue {
-			reject = reject || q.cmd.denyOOM
+			reject = reject || q.cmd.denyOOM || s.scriptDenyOOM(q.cmd, q.args)
 		}
 	}
 	// Queueing in MULTI may take any amount of memory: Redis refuses

@@ -135,6 +135,10 @@ func cmdLatencyDoctor(x *Ctx) {
 	m := &x.s.latency
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if len(m.events) == 0 && x.s.conf().latencyThreshold == 0 {
+		x.w.Verbatim("txt", "I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis instance. You may use \"CONFIG SET latency-monitor-threshold <milliseconds>.\" in order to enable it. If we weren't in a deep space mission I'd suggest to take a look at https://redis.io/topics/latency-monitor.\n")
+		return
+	}
 	if len(m.events) == 0 {
 		x.w.Verbatim("txt", "Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sit down calmly, take a stress pill, and think things over.\n")
 		return

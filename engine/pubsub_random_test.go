@@ -907,12 +907,6 @@ func (p *psRun) write() []string {
 func (p *psRun) notify(i int) {
 	flags := p.notifyFlags()
 	p.run(i, []string{"CONFIG", "SET", "notify-keyspace-events", flags})
-	if flags == "Q" {
-		// Cairn differs: a refused CONFIG SET leaves Redis with the flags
-		// its CONFIG GET shows, which drop "n" beside "A" (its backup is
-		// that string); Cairn keeps them. Valid flags again.
-		p.run(i, []string{"CONFIG", "SET", "notify-keyspace-events", "KEA"})
-	}
 }
 
 func (p *psRun) notifyFlags() string {

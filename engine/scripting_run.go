@@ -231,12 +231,9 @@ func (r *scriptRun) exec(args [][]byte) ([]byte, string) {
 	if keep := r.ownMessages(); keep != nil {
 		sub.selfTo, sub.selfKeep = x.c, keep
 	}
-	s.runBody(sub, func() { cmd.run(sub) })
-	cmd.stats.usec.Add(time.Since(sub.start).Microseconds())
-	cmd.stats.calls.Add(1)
-	if sub.failed {
-		cmd.stats.failed.Add(1)
-	}
+	// Timed and logged as a client's command, as Redis's call() does:
+	// commandstats, latencystats, the latency monitor and SLOWLOG.
+	s.account(sub, s.runTimed(sub))
 	s.feedMonitors(sub, "lua")
 	sub.c = x.c // the caller tracks the keys its script read (CLIENT TRACKING)
 	x.trackReads = addTrackedReads(x.trackReads, len(x.modified), sub)

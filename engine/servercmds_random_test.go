@@ -212,6 +212,9 @@ func (s *scRun) start() {
 	s.raw("CLIENT", "UNPAUSE")
 	s.raw("DISCARD")
 	s.raw("RESET")
+	// A seed's min-replicas-to-write would refuse the next seeds' writes
+	// on both servers (FLUSHALL's first).
+	s.raw("CONFIG", "SET", "min-replicas-to-write", "0")
 	s.raw("FLUSHALL")
 	s.sharingChanged = false // (not after a FLUSHDB: SWAPDB brings keys back)
 	s.raw("CONFIG", "RESETSTAT")
