@@ -206,6 +206,10 @@ func cmdSRandMember(x *Ctx) {
 		x.w.Null()
 		return
 	}
+	if k := x.keptSet(m.OID, m.Count); k != nil {
+		x.w.Bulk(k.at(rand.Int64N(k.count)))
+		return
+	}
 	x.w.Bulk(x.randomMember(m.OID, m.Count))
 }
 
@@ -226,12 +230,22 @@ func srandmemberCount(x *Ctx) {
 	case count < 0:
 		// Repeats allowed: streamed, the reply may be far larger than the set.
 		x.w.Array(int(-count))
+		if k := x.keptSet(m.OID, m.Count); k != nil {
+			for range -count {
+				x.w.Bulk(k.at(rand.Int64N(k.count)))
+			}
+			return
+		}
 		x.randomElems(m.OID, m.Count, -count, func(e elem) { x.w.Bulk(e.member) })
 	case count >= m.Count:
 		members := x.setMembers(m)
 		x.inResultOrder(members, false)
 		x.w.BulkStrings(members)
 	default:
+		if k := x.keptSet(m.OID, m.Count); k != nil {
+			x.w.BulkStrings(k.distinct(count))
+			return
+		}
 		picked := x.distinctElems(m.OID, m.Count, count)
 		x.w.Array(len(picked))
 		for _, e := range picked {

@@ -130,6 +130,7 @@ func (s *setEdit) add(member []byte) bool {
 	if s.has(member) {
 		return false
 	}
+	s.keep(member, true)
 	x.elemSet(m.OID, member, nil)
 	m.Count++
 	if m.Enc == encSetIntset && (!isIntsetMember(member) || m.Count > x.maxIntset()) {
@@ -149,6 +150,7 @@ func (s *setEdit) remove(member []byte) bool {
 
 // drop removes a member known to be there (just picked by SPOP).
 func (s *setEdit) drop(member []byte) {
+	s.keep(member, false)
 	s.x.elemDelete(s.m.OID, member)
 	s.m.Count--
 }

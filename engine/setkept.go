@@ -1,0 +1,112 @@
+package engine
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/cairndb/cairn/storage"
+)
+
+// A set of exactSample to keptMax members keeps its members in memory once
+// a random read has loaded them (a memo, storage/hints.go), and
+// SRANDMEMBER draws from there, uniformly. Drawing from the records
+// instead seeks to a random hash and steps over the tombstones of every
+// member removed since the object's last compaction: on a set whose
+// members churn (SADD one, SREM another) that was up to 16 tombstones per
+// live member. Every write of a set member goes through setEdit's add and
+// drop, which keep the memo: a change copies one of keptChunks chunks
+// (members are spread over them by hash), not the whole list.
+const setKeptMemo storage.HintKind = 'k'
+
+const (
+	keptMax    = 4096
+	keptChunks = 64
+)
+
+// keptMembers is the memo; never changed once stored.
+type keptMembers struct {
+	chunks [keptChunks][][]byte
+	count  int64
+}
+
+func keptChunk(member []byte) int { return int(storage.KeyHash(member) % keptChunks) }
+
+// keptSet returns the members of the set oid of size members, loading them
+// if needed; nil for a set outside exactSample..keptMax.
+func (x *Ctx) keptSet(oid uint64, size int64) *keptMembers {
+	if size <= exactSample || size > keptMax {
+		return nil
+	}
+	tx := x.tx()
+	if k, ok := tx.Memo(oid, setKeptMemo).(*keptMembers); ok && k.count == size {
+		return k
+	}
+	k := &keptMembers{count: size}
+	for _, e := range x.countedElems(oid, size) {
+		c := keptChunk(e.member)
+		k.chunks[c] = append(k.chunks[c], e.member)
+	}
+	tx.SetMemo(oid, setKeptMemo, k, k.bytes())
+	return k
+}
+
+func (k *keptMembers) bytes() int64 {
+	n := int64(keptChunks * 24)
+	for _, c := range k.chunks {
+		n += memoBytes(c)
+	}
+	return n
+}
+
+// at returns member i, 0 ≤ i < count, in chunk order.
+func (k *keptMembers) at(i int64) []byte {
+	for _, c := range k.chunks {
+		if i < int64(len(c)) {
+			return c[i]
+		}
+		i -= int64(len(c))
+	}
+	panic("keptMembers: index out of range")
+}
+
+// distinct returns n < count distinct members drawn uniformly, in random
+// order, copied.
+func (k *keptMembers) distinct(n int64) [][]byte {
+	picked := make(map[int64]bool, n)
+	out := make([][]byte, 0, n)
+	for int64(len(out)) < n {
+		i := rand.Int64N(k.count)
+		if !picked[i] {
+			picked[i] = true
+			out = append(out, bytes.Clone(k.at(i)))
+		}
+	}
+	return out
+}
+
+// keep updates the set's kept members, if it has them, for a member about
+// to be added or dropped (s.m.Count not yet changed). A memo that does not
+// match the set is dropped, and read again by the next random read.
+func (s *setEdit) keep(member []byte, added bool) {
+	tx := s.x.tx()
+	k, ok := tx.Memo(s.m.OID, setKeptMemo).(*keptMembers)
+	if !ok {
+		return
+	}
+	n := *k
+	c := keptChunk(member)
+	i := slices.IndexFunc(k.chunks[c], func(m []byte) bool { return bytes.Equal(m, member) })
+	switch {
+	case k.count != s.m.Count, added == (i >= 0), added && k.count >= keptMax:
+		tx.DropHint(s.m.OID, setKeptMemo)
+		return
+	case added:
+		n.chunks[c] = append(slices.Clip(k.chunks[c]), bytes.Clone(member))
+		n.count++
+	default:
+		n.chunks[c] = slices.Delete(slices.Clone(k.chunks[c]), i, i+1)
+		n.count--
+	}
+	tx.SetMemo(s.m.OID, setKeptMemo, &n, n.bytes())
+}
