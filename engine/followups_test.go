@@ -79,13 +79,7 @@ var followupCases = []struct{ name, script string }{
 
 func TestFollowupCasesDifferential(t *testing.T) {
 	d := cairntest.NewDiffer(t)
-	for _, c := range followupCases {
-		t.Run(c.name, func(t *testing.T) {
-			a, b := newPeer(t, d), newPeer(t, d)
-			a.Do("FLUSHALL")
-			runSCCase(t, map[string]*peer{"a": a, "b": b}, c.script)
-		})
-	}
+	runSCCases(t, d, followupCases)
 	// SLOWLOG shows a script's command as coming from "?:0", unnamed.
 	c := cairntest.Dial(t, d.CairnServer.Addr)
 	c.Do("CONFIG", "SET", "slowlog-log-slower-than", "0")

@@ -187,8 +187,13 @@ var scCases = []struct{ name, script string }{
 }
 
 func TestServerCmdsFixedCases(t *testing.T) {
-	d := cairntest.NewDiffer(t)
-	for _, c := range scCases {
+	runSCCases(t, cairntest.NewDiffer(t), scCases)
+}
+
+// runSCCases runs each case with two fresh clients a and b, after a
+// FLUSHALL.
+func runSCCases(t *testing.T, d *cairntest.Differ, cases []struct{ name, script string }) {
+	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			a, b := newPeer(t, d), newPeer(t, d)
 			a.Do("FLUSHALL")
