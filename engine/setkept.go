@@ -19,6 +19,11 @@ import (
 // (members are spread over them by hash), not the whole list.
 const setKeptMemo storage.HintKind = 'k'
 
+// setKeptWanted marks a set SRANDMEMBER has drawn from once: only a set
+// drawn from again loads its members, as one draw from each of many sets
+// costs a seek each, and loading every one of them a scan.
+const setKeptWanted storage.HintKind = 'K'
+
 const (
 	keptMax    = 4096
 	keptChunks = 64
@@ -33,7 +38,8 @@ type keptMembers struct {
 func keptChunk(member []byte) int { return int(storage.KeyHash(member) % keptChunks) }
 
 // keptSet returns the members of the set oid of size members, loading them
-// if needed; nil for a set outside exactSample..keptMax.
+// if needed; nil for a set outside exactSample..keptMax or drawn from for
+// the first time.
 func (x *Ctx) keptSet(oid uint64, size int64) *keptMembers {
 	if size <= exactSample || size > keptMax {
 		return nil
@@ -41,6 +47,10 @@ func (x *Ctx) keptSet(oid uint64, size int64) *keptMembers {
 	tx := x.tx()
 	if k, ok := tx.Memo(oid, setKeptMemo).(*keptMembers); ok && k.count == size {
 		return k
+	}
+	if _, again := tx.Memo(oid, setKeptWanted).(bool); !again {
+		tx.SetMemo(oid, setKeptWanted, true, 16)
+		return nil
 	}
 	k := &keptMembers{count: size}
 	for _, e := range x.countedElems(oid, size) {
