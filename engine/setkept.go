@@ -8,8 +8,8 @@ import (
 	"github.com/cairndb/cairn/storage"
 )
 
-// A set of exactSample to keptMax members keeps its members in memory once
-// a random read has loaded them (a memo, storage/hints.go), and
+// A set of exactSample to keptMax members that SRANDMEMBER draws from
+// again keeps its members in memory (a memo, storage/hints.go), and
 // SRANDMEMBER draws from there, uniformly. Drawing from the records
 // instead seeks to a random hash and steps over the tombstones of every
 // member removed since the object's last compaction: on a set whose
