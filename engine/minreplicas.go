@@ -20,10 +20,10 @@ const errNoReplicas = "NOREPLICAS Not enough good replicas to write."
 
 // enoughReplicas is Redis's checkGoodReplicasStatus: writes are allowed
 // on a replica, when either directive is 0, or else with enough good
-// replicas, of which a Cairn master has none. Both directives are read
-// live, so CONFIG SET takes effect at once.
+// replicas, of which a Cairn master has none. CONFIG SET of either
+// directive takes effect at once (loadSettings).
 func (s *Server) enoughReplicas() bool {
-	return s.replica.Load() != nil || s.cfg.Int("min-replicas-to-write") == 0 || s.cfg.Int("min-replicas-max-lag") == 0
+	return !s.conf().minReplicas || s.replica.Load() != nil
 }
 
 // noReplicasRefusal is admit's NOREPLICAS check.

@@ -423,7 +423,7 @@ func (s *Server) infoReplication(b *strings.Builder) {
 		b.WriteString("role:master\r\n")
 	}
 	fmt.Fprintf(b, "connected_slaves:%d\r\n", len(lines))
-	if s.cfg.Int("min-replicas-to-write") > 0 && s.cfg.Int("min-replicas-max-lag") > 0 {
+	if s.conf().minReplicas {
 		b.WriteString("min_slaves_good_slaves:0\r\n") // none is ever online (minreplicas.go)
 	}
 	for _, l := range lines {

@@ -101,6 +101,7 @@ type settings struct {
 	outputLimits     outputLimits
 	latencyThreshold int64
 	latencyTracking  bool
+	minReplicas      bool // min-replicas-to-write and min-replicas-max-lag both set (minreplicas.go)
 }
 
 // outputLimits is client-output-buffer-limit for the client classes Cairn
@@ -160,7 +161,7 @@ func New(store *storage.Store, cfg Config, log *rlog.Logger, configFile, dataDir
 	s.loadNotify()
 	s.initEviction() // maxmemory (evict.go)
 	cfg.OnSet("notify-keyspace-events", func(string) error { s.loadNotify(); return nil })
-	for _, name := range []string{"proto-max-bulk-len", "slowlog-log-slower-than", "slowlog-max-len", "hz", "maxclients", "client-output-buffer-limit", "latency-monitor-threshold", "latency-tracking"} {
+	for _, name := range []string{"proto-max-bulk-len", "slowlog-log-slower-than", "slowlog-max-len", "hz", "maxclients", "client-output-buffer-limit", "latency-monitor-threshold", "latency-tracking", "min-replicas-to-write", "min-replicas-max-lag"} {
 		cfg.OnSet(name, func(string) error { s.loadSettings(); return nil })
 	}
 	cfg.OnSet("appendfsync", func(v string) error { store.SetFsync(parseFsync(v)); return nil })
@@ -193,6 +194,7 @@ func (s *Server) loadSettings() {
 		outputLimits:     parseOutputLimits(s.cfg.String("client-output-buffer-limit")),
 		latencyThreshold: s.cfg.Int("latency-monitor-threshold"),
 		latencyTracking:  s.cfg.Bool("latency-tracking"),
+		minReplicas:      s.cfg.Int("min-replicas-to-write") > 0 && s.cfg.Int("min-replicas-max-lag") > 0,
 	})
 }
 
