@@ -24,6 +24,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -123,6 +124,9 @@ func measure(server, dir string, h habit, d time.Duration) result {
 	check(os.MkdirAll(dir, 0o755))
 	port := freePort()
 	cmd := exec.Command(server, "--port", strconv.Itoa(port), "--dir", dir, "--appendonly", "yes", "--appendfsync", "everysec", "--save", "")
+	// A server must not outlive the tool (check exits at once): a stray
+	// one would skew every later measurement on the machine.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	check(cmd.Start())
 	defer func() {
 		cmd.Process.Signal(os.Interrupt)
