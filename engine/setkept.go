@@ -15,8 +15,7 @@ import (
 // member removed since the object's last compaction: on a set whose
 // members churn (SADD one, SREM another) that was up to 16 tombstones per
 // live member. Every write of a set member goes through setEdit's add and
-// drop, which keep the memo: a change copies one of keptChunks chunks
-// (members are spread over them by hash), not the whole list.
+// drop, which keep the memo in place.
 const setKeptMemo storage.HintKind = 'k'
 
 // setKeptWanted marks a set SRANDMEMBER has drawn from once: only a set
@@ -29,7 +28,7 @@ const (
 	keptChunks = 64
 )
 
-// keptMembers is the memo; never changed once stored.
+// keptMembers is the memo.
 type keptMembers struct {
 	chunks [keptChunks][][]byte
 	count  int64
@@ -61,6 +60,8 @@ func (x *Ctx) keptSet(oid uint64, size int64) *keptMembers {
 	return k
 }
 
+// bytes is about the memory the memo holds, for the hint table's bound,
+// counted again each time the set doubles.
 func (k *keptMembers) bytes() int64 {
 	n := int64(keptChunks * 24)
 	for _, c := range k.chunks {
@@ -96,27 +97,27 @@ func (k *keptMembers) distinct(n int64) [][]byte {
 }
 
 // keep updates the set's kept members, if it has them, for a member about
-// to be added or dropped (s.m.Count not yet changed). A memo that does not
-// match the set is dropped, and read again by the next random read.
+// to be added or dropped (s.m.Count not yet changed), in place
+// (storage.Tx.ChangeMemo). A memo that does not match the set is dropped,
+// and read again by the next random read.
 func (s *setEdit) keep(member []byte, added bool) {
 	tx := s.x.tx()
-	k, ok := tx.Memo(s.m.OID, setKeptMemo).(*keptMembers)
+	k, ok := tx.ChangeMemo(s.m.OID, setKeptMemo).(*keptMembers)
 	if !ok {
 		return
 	}
-	n := *k
 	c := keptChunk(member)
 	i := slices.IndexFunc(k.chunks[c], func(m []byte) bool { return bytes.Equal(m, member) })
 	switch {
 	case k.count != s.m.Count, added == (i >= 0), added && k.count >= keptMax:
 		tx.DropHint(s.m.OID, setKeptMemo)
-		return
 	case added:
-		n.chunks[c] = append(slices.Clip(k.chunks[c]), bytes.Clone(member))
-		n.count++
+		k.chunks[c] = append(k.chunks[c], bytes.Clone(member))
+		if k.count++; k.count&(k.count-1) == 0 {
+			tx.SetMemo(s.m.OID, setKeptMemo, k, k.bytes())
+		}
 	default:
-		n.chunks[c] = slices.Delete(slices.Clone(k.chunks[c]), i, i+1)
-		n.count--
+		k.chunks[c] = slices.Delete(k.chunks[c], i, i+1)
+		k.count--
 	}
-	tx.SetMemo(s.m.OID, setKeptMemo, &n, n.bytes())
 }

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"bytes"
+	"slices"
 	"sync"
 )
 
@@ -26,8 +27,10 @@ import (
 // A memo is a hint that is a structure rather than bytes: the copy of an
 // object's records kept in memory in the form its readers want (a sorted
 // set's index boundaries, the members SPOP picks from next), under the
-// same rules. The Tx that changes the records sets a new memo, never
-// changes the one it read.
+// same rules. The Tx that changes the records sets a new memo, or changes
+// the one it read in place through ChangeMemo: it holds the object's key
+// lock, so nobody else reads the memo meanwhile, and if it ends without
+// committing, the memos it changed are dropped.
 
 // HintKind tells the hints of one object apart.
 type HintKind byte
@@ -111,6 +114,24 @@ func (tx *Tx) Memo(oid uint64, kind HintKind) any {
 func (tx *Tx) SetMemo(oid uint64, kind HintKind, v any, size int64) {
 	if !tx.bulk {
 		tx.setHint(hintKey{oid, kind}, hint{v, size})
+	}
+}
+
+// ChangeMemo is Memo for a Tx about to change the memo in place, holding
+// the object's key lock; the memo is dropped if the Tx does not commit.
+func (tx *Tx) ChangeMemo(oid uint64, kind HintKind) any {
+	v := tx.Memo(oid, kind)
+	if k := (hintKey{oid, kind}); v != nil && !slices.Contains(tx.memosChanged, k) {
+		tx.memosChanged = append(tx.memosChanged, k)
+	}
+	return v
+}
+
+// dropChangedMemos forgets the memos a Tx changed in place and does not
+// commit.
+func (tx *Tx) dropChangedMemos() {
+	for _, k := range tx.memosChanged {
+		tx.DropHint(k.oid, k.kind)
 	}
 }
 

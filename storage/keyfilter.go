@@ -32,9 +32,10 @@ import (
 //
 // readAids are the in-memory read shortcuts a Store keeps (embedded in it).
 type readAids struct {
-	filter *keyFilter   // meta keys that may exist
-	hints  *hintTable   // bounds of objects' live records (hints.go)
-	elems  *elemFilters // element subkeys of big objects (elemfilter.go)
+	filter  *keyFilter     // meta keys that may exist
+	hints   *hintTable     // bounds of objects' live records (hints.go)
+	elems   *elemFilters   // element subkeys of big objects (elemfilter.go)
+	indexes *recordIndexes // which small objects have record indexes (recordindex.go)
 }
 
 type keyFilter struct {
@@ -147,10 +148,12 @@ func (f *keyFilter) absent(phys uint32, mkey []byte) bool {
 // last clean shutdown saved and a scan of the databases it did not cover
 // (an RDB load's, made live since), or from a scan of them all; Open
 // calls it once the database mapping is loaded.
-// It also sets up the other in-memory read aids (hints.go, elemfilter.go).
+// It also sets up the other in-memory read aids (hints.go, elemfilter.go,
+// recordindex.go).
 func (s *Store) startKeyFilter(maxBytes int64) {
 	s.hints = newHintTable()
 	s.elems = newElemFilters()
+	s.indexes = newRecordIndexes()
 	f, saved, err := s.takeSavedKeyFilter(maxBytes)
 	if err != nil {
 		s.log.Errorf("The key filter saved by the last shutdown is not used: %v", err)

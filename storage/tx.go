@@ -28,8 +28,18 @@ type Tx struct {
 	index   posIndex         // entries by meta key, once they outgrow a scan
 	objects map[uint64]int64 // object ids this Tx has seen → largest count
 	hints   map[hintKey]hint // hints learnt or dropped (nil) by this Tx (hints.go)
-	access  []accessSet      // access data keys arrive with, set after commit
-	deletes []objectDeletes  // element deletes by object (tombstones.go)
+	// memosChanged are the memos the Tx changed in place (ChangeMemo):
+	// dropped if it ends without committing.
+	memosChanged []hintKey
+	missed       uint64       // the object this Tx counted a member miss of (recordindex.go)
+	index1OID    uint64       // the object of index1
+	index1       *recordIndex // the last record index the Tx used
+	// fresh are the objects this Tx created (the first maxFresh): all
+	// their records are the Tx's own, so a lookup the Tx's records do not
+	// answer need not read Pebble.
+	fresh   []uint64
+	access  []accessSet     // access data keys arrive with, set after commit
+	deletes []objectDeletes // element deletes by object (tombstones.go)
 
 	// The element records the Tx read from Pebble or wrote: its reads see
 	// them without asking the batch (whose Get also reads Pebble), and
@@ -101,6 +111,7 @@ func (s *Store) Begin() *Tx {
 }
 
 func (tx *Tx) release() {
+	tx.dropChangedMemos()
 	if tx.batch != nil {
 		tx.batch.Close()
 	}
@@ -127,7 +138,7 @@ func (tx *Tx) release() {
 		objects = nil
 	}
 	clear(objects)
-	*tx = Tx{entries: tx.entries[:0], index: tx.index, elemIndex: tx.elemIndex, spare: spare, arena: tx.arena[:0], scratch: tx.scratch[:0], deletes: tx.deletes[:0], elems: tx.elems[:0], stagedAt: tx.stagedAt[:0], order: tx.order[:0], objects: objects, ekey: tx.ekey[:0], after: tx.after[:0], deltas: tx.deltas[:0]}
+	*tx = Tx{entries: tx.entries[:0], index: tx.index, elemIndex: tx.elemIndex, spare: spare, arena: tx.arena[:0], scratch: tx.scratch[:0], deletes: tx.deletes[:0], elems: tx.elems[:0], stagedAt: tx.stagedAt[:0], order: tx.order[:0], objects: objects, ekey: tx.ekey[:0], after: tx.after[:0], deltas: tx.deltas[:0], memosChanged: tx.memosChanged[:0], fresh: tx.fresh[:0]}
 	txPool.Put(tx)
 }
 
@@ -284,8 +295,16 @@ func (tx *Tx) noteObject(m *Meta) {
 	}
 }
 
+const maxFresh = 16
+
 // NewOID allocates an object id for a new collection.
-func (tx *Tx) NewOID() (uint64, error) { return tx.s.newOID() }
+func (tx *Tx) NewOID() (uint64, error) {
+	oid, err := tx.s.newOID()
+	if err == nil && !tx.bulk && len(tx.fresh) < maxFresh {
+		tx.fresh = append(tx.fresh, oid)
+	}
+	return oid, err
+}
 
 // writeBatch is the batch for element writes the Tx may iterate over:
 // indexed, so its iterators see them.
@@ -321,6 +340,9 @@ func (tx *Tx) Get(oid uint64, sub []byte) ([]byte, bool, error) {
 	k := tx.elemKey(oid, sub)
 	if v, ok, known, err := tx.lookup(k); known {
 		return v, ok, err
+	}
+	if slices.Contains(tx.fresh, oid) {
+		return nil, false, nil
 	}
 	return tx.fetch(k)
 }
@@ -576,14 +598,22 @@ func (tx *Tx) writeThrough() {
 // set, hash or sorted set about to be added. A big object's misses are
 // answered from its element filter (elemfilter.go) without reading Pebble.
 func (tx *Tx) GetMember(oid uint64, sub []byte) ([]byte, bool, error) {
-	if tx.elemAbsent(oid, sub) {
+	absent, known := tx.indexedAbsent(oid, sub)
+	if !known {
+		absent = tx.elemAbsent(oid, sub)
+	}
+	if absent {
 		if !tx.bulk {
 			var buf [64]byte
 			tx.record(ElemKey(buf[:0], oid, sub), elemRecord{absent: true, read: true})
 		}
 		return nil, false, nil
 	}
-	return tx.Get(oid, sub)
+	v, ok, err := tx.Get(oid, sub)
+	if err == nil && !ok && !known {
+		tx.noteMemberMiss(oid)
+	}
+	return v, ok, err
 }
 
 // Set writes element sub of object oid: staged, unless its value is too
@@ -591,6 +621,7 @@ func (tx *Tx) GetMember(oid uint64, sub []byte) ([]byte, bool, error) {
 // load's.
 func (tx *Tx) Set(oid uint64, sub, value []byte) {
 	tx.s.elems.noteElem(oid, sub)
+	tx.indexRecord(oid, sub, true)
 	k := tx.elemKey(oid, sub)
 	if tx.bulk || len(value) > keptValue {
 		tx.writeBatch().Set(k, value, nil)
@@ -602,6 +633,7 @@ func (tx *Tx) Set(oid uint64, sub, value []byte) {
 
 // Delete removes element sub of object oid.
 func (tx *Tx) Delete(oid uint64, sub []byte) {
+	tx.indexRecord(oid, sub, false)
 	k := tx.elemKey(oid, sub)
 	if tx.bulk {
 		tx.writeBatch().Delete(k, nil)
@@ -627,6 +659,9 @@ func (tx *Tx) DeleteRange(oid uint64, lower, upper []byte) {
 	tx.writeBatch().DeleteRange(r.lower, r.upper, nil)
 	if tx.bulk {
 		return
+	}
+	if tx.recordIndex(oid) != nil {
+		tx.dropRecordIndex(oid)
 	}
 	tx.dropped = append(tx.dropped, r)
 	for i := range tx.elems {
@@ -780,7 +815,8 @@ func (tx *Tx) Prepare() (bool, error) {
 	}
 	tx.wrote = wrote
 	tx.writeThrough()
-	tx.publishHints() // what the Tx saw or left is what is committed
+	tx.publishHints()                     // what the Tx saw or left is what is committed
+	tx.memosChanged = tx.memosChanged[:0] // committed (or dropped with every hint if Finish fails)
 	return wrote, nil
 }
 
