@@ -31,6 +31,7 @@ const (
 	indexMaxChunks  = 64
 	indexChunkSize  = 32 // records per chunk before the chunks double
 	missSlots       = 1024
+	iterSlots       = 1 << 14 // more: a small object read twice in a row is common
 	indexedBits     = 1 << 16
 )
 
@@ -50,11 +51,12 @@ type recordIndexes struct {
 	seed maphash.Seed
 	// recentMisses is the object whose member lookup last missed, per slot
 	// (by object id): a second miss in a row on the same object builds its
-	// index.
+	// index. recentIters is the same for iterators and images (image.go).
 	recentMisses [missSlots]atomic.Uint64
-	// indexed has the bit of every object id that got an index, so that
-	// the element writes of other objects skip the memo lookup. Bits are
-	// never cleared: a stale one costs a lookup.
+	recentIters  [iterSlots]atomic.Uint64
+	// indexed has the bit of every object id that got an index or an
+	// image, so that the element writes of other objects skip the memo
+	// lookups. Bits are never cleared: a stale one costs a lookup.
 	indexed [indexedBits / 64]atomic.Uint64
 }
 
@@ -64,6 +66,10 @@ func oidSpread(oid uint64) uint64 { return oid * 0x9e3779b97f4a7c15 }
 
 func (r *recordIndexes) missedAgain(oid uint64) bool {
 	return r.recentMisses[oidSpread(oid)>>54].Swap(oid) == oid
+}
+
+func (r *recordIndexes) iteratedAgain(oid uint64) bool {
+	return r.recentIters[oidSpread(oid)>>50].Swap(oid) == oid
 }
 
 func (r *recordIndexes) mayHave(oid uint64) bool {
@@ -201,7 +207,7 @@ func (tx *Tx) noteMemberMiss(oid uint64) {
 		return
 	}
 	tx.missed = oid
-	if !r.missedAgain(oid) {
+	if !r.missedAgain(oid) || tx.imageOf(oid) != nil {
 		return
 	}
 	it, err := tx.Iter(oid, nil, nil)

@@ -34,6 +34,8 @@ type Tx struct {
 	missed       uint64       // the object this Tx counted a member miss of (recordindex.go)
 	index1OID    uint64       // the object of index1
 	index1       *recordIndex // the last record index the Tx used
+	image1OID    uint64       // the object of image1
+	image1       *objectImage // the last image the Tx used (image.go)
 	// fresh are the objects this Tx created (the first maxFresh): all
 	// their records are the Tx's own, so a lookup the Tx's records do not
 	// answer need not read Pebble.
@@ -341,6 +343,12 @@ func (tx *Tx) Get(oid uint64, sub []byte) ([]byte, bool, error) {
 	if v, ok, known, err := tx.lookup(k); known {
 		return v, ok, err
 	}
+	if v, ok, known := tx.imageGet(oid, sub); known {
+		if ok && len(v) <= keptValue {
+			tx.record(k, elemRecord{val: v, read: true}) // for the hot cache, after the commit
+		}
+		return v, ok, nil
+	}
 	if slices.Contains(tx.fresh, oid) {
 		return nil, false, nil
 	}
@@ -355,6 +363,9 @@ func (tx *Tx) GetAhead(oid uint64, sub, lower, upper []byte) ([]byte, bool, erro
 	k := tx.elemKey(oid, sub)
 	if v, ok, known, err := tx.lookup(k); known {
 		return v, ok, err
+	}
+	if v, ok, known := tx.imageGet(oid, sub); known {
+		return v, ok, nil
 	}
 	it, err := tx.Iter(oid, lower, upper)
 	if err != nil {
@@ -379,6 +390,9 @@ func (tx *Tx) Remember(it *Iter) {
 	// A record the Tx wrote is recorded already; the rest are committed,
 	// or the iterator (which sees the Tx's writes) would not find them
 	// outside the Tx's records.
+	if it.it == nil {
+		return // an image's iterator: the image answers the reads
+	}
 	rk := it.it.Key()
 	if _, seen := tx.recorded(rk); !seen && !tx.bulk && len(it.Value()) <= keptValue {
 		tx.record(rk, elemRecord{val: it.Value(), read: true})
@@ -622,6 +636,7 @@ func (tx *Tx) GetMember(oid uint64, sub []byte) ([]byte, bool, error) {
 func (tx *Tx) Set(oid uint64, sub, value []byte) {
 	tx.s.elems.noteElem(oid, sub)
 	tx.indexRecord(oid, sub, true)
+	tx.imageSet(oid, sub, value)
 	k := tx.elemKey(oid, sub)
 	if tx.bulk || len(value) > keptValue {
 		tx.writeBatch().Set(k, value, nil)
@@ -634,6 +649,7 @@ func (tx *Tx) Set(oid uint64, sub, value []byte) {
 // Delete removes element sub of object oid.
 func (tx *Tx) Delete(oid uint64, sub []byte) {
 	tx.indexRecord(oid, sub, false)
+	tx.imageDelete(oid, sub)
 	k := tx.elemKey(oid, sub)
 	if tx.bulk {
 		tx.writeBatch().Delete(k, nil)
@@ -663,6 +679,7 @@ func (tx *Tx) DeleteRange(oid uint64, lower, upper []byte) {
 	if tx.recordIndex(oid) != nil {
 		tx.dropRecordIndex(oid)
 	}
+	tx.imageDeleteRange(oid, lower, upper)
 	tx.dropped = append(tx.dropped, r)
 	for i := range tx.elems {
 		e := &tx.elems[i]
@@ -678,6 +695,21 @@ func (tx *Tx) DeleteRange(oid uint64, lower, upper []byte) {
 // Iter iterates the elements of object oid with subkeys in [lower, upper);
 // nil bounds mean the whole object.
 func (tx *Tx) Iter(oid uint64, lower, upper []byte) (*Iter, error) {
+	m := tx.imageOf(oid)
+	if m == nil {
+		var err error
+		if m, err = tx.buildImage(oid); err != nil {
+			return nil, err
+		}
+	}
+	if m != nil {
+		return m.iter(lower, upper), nil
+	}
+	return tx.pebbleIter(oid, lower, upper)
+}
+
+// pebbleIter is Iter reading Pebble (through the Tx's batch).
+func (tx *Tx) pebbleIter(oid uint64, lower, upper []byte) (*Iter, error) {
 	if err := tx.settle(); err != nil {
 		return nil, err
 	}
@@ -951,7 +983,7 @@ func (tx *Tx) dropObject(oid uint64, count int64) error {
 	}
 	var keys [][]byte
 	for ok := it.First(); ok; ok = it.Next() {
-		keys = append(keys, bytes.Clone(it.it.Key()))
+		keys = append(keys, ElemKey(nil, oid, it.Key()))
 	}
 	if err := it.Close(); err != nil {
 		return err
@@ -989,28 +1021,80 @@ func addDelta(ds []counterDelta, d counterDelta) []counterDelta {
 	return append(ds, d)
 }
 
-// Iter walks the elements of one object in subkey order.
+// Iter walks the elements of one object in subkey order: a Pebble
+// iterator, or one over an object's image (image.go), when it is nil.
 type Iter struct {
 	it     *pebble.Iterator
 	prefix int
 	base   []byte
 	buf    []byte
+
+	recs        []imageRecord
+	lo, hi, pos int // recs[lo:hi] are in bounds; pos is lo-1 or hi off them
 }
 
-func (i *Iter) First() bool { return i.it.First() }
-func (i *Iter) Last() bool  { return i.it.Last() }
-func (i *Iter) Next() bool  { return i.it.Next() }
-func (i *Iter) Prev() bool  { return i.it.Prev() }
-func (i *Iter) Valid() bool { return i.it.Valid() }
+func (i *Iter) valid() bool { return i.pos >= i.lo && i.pos < i.hi }
+
+// at moves an image iterator to pos, kept within one step of the bounds.
+func (i *Iter) at(pos int) bool {
+	i.pos = min(max(pos, i.lo-1), i.hi)
+	return i.valid()
+}
+
+func (i *Iter) First() bool {
+	if i.it == nil {
+		return i.at(i.lo)
+	}
+	return i.it.First()
+}
+
+func (i *Iter) Last() bool {
+	if i.it == nil {
+		return i.at(i.hi - 1)
+	}
+	return i.it.Last()
+}
+
+func (i *Iter) Next() bool {
+	if i.it == nil {
+		return i.at(i.pos + 1)
+	}
+	return i.it.Next()
+}
+
+func (i *Iter) Prev() bool {
+	if i.it == nil {
+		return i.at(i.pos - 1)
+	}
+	return i.it.Prev()
+}
+
+func (i *Iter) Valid() bool {
+	if i.it == nil {
+		return i.valid()
+	}
+	return i.it.Valid()
+}
+
+func (i *Iter) search(sub []byte) int {
+	n, _ := slices.BinarySearchFunc(i.recs, sub, func(r imageRecord, s []byte) int { return bytes.Compare(r.sub, s) })
+	return n
+}
 
 // SeekGE positions at the first subkey ≥ sub.
 func (i *Iter) SeekGE(sub []byte) bool {
+	if i.it == nil {
+		return i.at(max(i.search(sub), i.lo))
+	}
 	i.buf = append(append(i.buf[:0], i.base...), sub...)
 	return i.it.SeekGE(i.buf)
 }
 
 // SeekLT positions at the last subkey < sub.
 func (i *Iter) SeekLT(sub []byte) bool {
+	if i.it == nil {
+		return i.at(min(i.search(sub), i.hi) - 1)
+	}
 	i.buf = append(append(i.buf[:0], i.base...), sub...)
 	return i.it.SeekLT(i.buf)
 }
@@ -1019,6 +1103,9 @@ func (i *Iter) SeekLT(sub []byte) bool {
 // than floor: false when no subkey in [floor, sub) exists. Unlike SeekLT it
 // does not step over the deleted records below floor.
 func (i *Iter) SeekLTFloor(sub, floor []byte) bool {
+	if i.it == nil {
+		return i.SeekLT(sub) && bytes.Compare(i.Key(), floor) >= 0
+	}
 	i.buf = append(append(i.buf[:0], i.base...), sub...)
 	limit := append(append(make([]byte, 0, len(i.base)+len(floor)), i.base...), floor...)
 	if i.it.SeekLTWithLimit(i.buf, limit) != pebble.IterValid {
@@ -1028,16 +1115,29 @@ func (i *Iter) SeekLTFloor(sub, floor []byte) bool {
 }
 
 // Key is the current subkey; valid until the iterator moves.
-func (i *Iter) Key() []byte { return i.it.Key()[i.prefix:] }
+func (i *Iter) Key() []byte {
+	if i.it == nil {
+		return i.recs[i.pos].sub
+	}
+	return i.it.Key()[i.prefix:]
+}
 
 // Value is the current element value; valid until the iterator moves.
 func (i *Iter) Value() []byte {
+	if i.it == nil {
+		return i.recs[i.pos].val
+	}
 	v, _ := i.it.ValueAndErr()
 	return v
 }
 
 // Close releases the iterator and reports any error it met.
-func (i *Iter) Close() error { return i.it.Close() }
+func (i *Iter) Close() error {
+	if i.it == nil {
+		return nil
+	}
+	return i.it.Close()
+}
 
 // CopyObject copies every element of object from into object to (COPY).
 func (tx *Tx) CopyObject(from, to uint64) error {
