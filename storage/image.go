@@ -105,7 +105,7 @@ func (tx *Tx) imageOf(oid uint64) *objectImage {
 		return tx.image1
 	}
 	r := tx.s.indexes
-	if r == nil || !r.mayHave(oid) {
+	if r == nil || !r.imaged.has(oid) {
 		return nil
 	}
 	m, _ := tx.ChangeMemo(oid, imageMemo).(*objectImage)
@@ -193,7 +193,7 @@ func (tx *Tx) buildImage(oid uint64) (*objectImage, error) {
 		tx.SetMemo(oid, imageTooLarge, true, 16)
 		return nil, nil
 	}
-	r.markIndexed(oid)
+	r.imaged.add(oid)
 	tx.countImage(oid, m)
 	tx.image1OID, tx.image1 = oid, m
 	if tx.recordIndex(oid) != nil {

@@ -32,7 +32,7 @@ const (
 	indexChunkSize  = 32 // records per chunk before the chunks double
 	missSlots       = 1024
 	iterSlots       = 1 << 14 // more: a small object read twice in a row is common
-	indexedBits     = 1 << 16
+	objectBitsLen   = 1 << 16
 )
 
 type recordIndex struct {
@@ -54,10 +54,22 @@ type recordIndexes struct {
 	// index. recentIters is the same for iterators and images (image.go).
 	recentMisses [missSlots]atomic.Uint64
 	recentIters  [iterSlots]atomic.Uint64
-	// indexed has the bit of every object id that got an index or an
-	// image, so that the element writes of other objects skip the memo
-	// lookups. Bits are never cleared: a stale one costs a lookup.
-	indexed [indexedBits / 64]atomic.Uint64
+	// indexed and imaged have the bit of every object id that got an
+	// index or an image, so that the element writes of other objects skip
+	// the memo lookups. Bits are never cleared: a stale one costs a lookup.
+	indexed, imaged objectBits
+}
+
+type objectBits [objectBitsLen / 64]atomic.Uint64
+
+func (b *objectBits) has(oid uint64) bool {
+	i := oidSpread(oid) >> 48
+	return b[i/64].Load()&(1<<(i%64)) != 0
+}
+
+func (b *objectBits) add(oid uint64) {
+	i := oidSpread(oid) >> 48
+	b[i/64].Or(1 << (i % 64))
 }
 
 func newRecordIndexes() *recordIndexes { return &recordIndexes{seed: maphash.MakeSeed()} }
@@ -70,16 +82,6 @@ func (r *recordIndexes) missedAgain(oid uint64) bool {
 
 func (r *recordIndexes) iteratedAgain(oid uint64) bool {
 	return r.recentIters[oidSpread(oid)>>50].Swap(oid) == oid
-}
-
-func (r *recordIndexes) mayHave(oid uint64) bool {
-	b := oidSpread(oid) >> 48
-	return r.indexed[b/64].Load()&(1<<(b%64)) != 0
-}
-
-func (r *recordIndexes) markIndexed(oid uint64) {
-	b := oidSpread(oid) >> 48
-	r.indexed[b/64].Or(1 << (b % 64))
 }
 
 func (x *recordIndex) find(h uint64, sub []byte) int {
@@ -146,7 +148,7 @@ func (tx *Tx) recordIndex(oid uint64) *recordIndex {
 		return tx.index1
 	}
 	r := tx.s.indexes
-	if r == nil || !r.mayHave(oid) {
+	if r == nil || !r.indexed.has(oid) {
 		return nil
 	}
 	x, _ := tx.ChangeMemo(oid, recordIndexMemo).(*recordIndex)
@@ -225,7 +227,7 @@ func (tx *Tx) noteMemberMiss(oid uint64) {
 	if it.Close() != nil {
 		return
 	}
-	r.markIndexed(oid)
+	r.indexed.add(oid)
 	tx.SetMemo(oid, recordIndexMemo, x, x.bytes())
 	tx.index1OID, tx.index1 = oid, x
 }

@@ -4,7 +4,8 @@
 // sliding-window rate limiter, a capped list, a capped stream, a queue, a
 // hash and a set whose members churn. Each keeps a small live collection
 // while its deletes pile up in the LSM tree as tombstones, which is where a
-// disk-backed store goes slow if reads step over them.
+// disk-backed store goes slow if reads step over them. Two more write and
+// read whole many small hashes and sets (a user's profile, an item's tags).
 //
 //	go run ./bench/habits [-cairn-bin path] [-duration 8s] [-rounds 2] [-habits a,b]
 //
@@ -79,7 +80,19 @@ var habits = []habit{
 		p.SRem(ctx, "s", "m"+strconv.Itoa(n-live))
 		p.SRandMember(ctx, "s")
 	}},
+	{"user-hashes", "HSET user:<n mod 10000> f<n mod 10> <n>; HGETALL user:<7919n mod 10000>", func(ctx context.Context, p redis.Pipeliner, n int) {
+		p.HSet(ctx, "user:"+strconv.Itoa(n%smallObjects), "f"+strconv.Itoa(n%10), n)
+		p.HGetAll(ctx, "user:"+strconv.Itoa(n*7919%smallObjects))
+	}},
+	{"tag-sets", "SADD tags:<n mod 10000> t<n mod 10>; SMEMBERS tags:<7919n mod 10000>", func(ctx context.Context, p redis.Pipeliner, n int) {
+		p.SAdd(ctx, "tags:"+strconv.Itoa(n%smallObjects), "t"+strconv.Itoa(n%10))
+		p.SMembers(ctx, "tags:"+strconv.Itoa(n*7919%smallObjects))
+	}},
 }
+
+// smallObjects is how many hashes or sets the small-object habits spread
+// over: ten members each, read whole.
+const smallObjects = 10000
 
 type result struct{ rate, cpu float64 } // iterations/s, µs of server CPU per iteration
 
