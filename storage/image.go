@@ -99,9 +99,10 @@ func (m *objectImage) iter(lower, upper []byte) *Iter {
 }
 
 // imageOf returns the object's image as the Tx sees it, or nil; the Tx may
-// change it in place.
+// change it in place. The answer for the last object is kept at hand, as
+// recordIndex keeps its.
 func (tx *Tx) imageOf(oid uint64) *objectImage {
-	if tx.image1 != nil && tx.image1OID == oid {
+	if tx.image1Known && tx.image1OID == oid {
 		return tx.image1
 	}
 	r := tx.s.indexes
@@ -109,9 +110,7 @@ func (tx *Tx) imageOf(oid uint64) *objectImage {
 		return nil
 	}
 	m, _ := tx.ChangeMemo(oid, imageMemo).(*objectImage)
-	if m != nil {
-		tx.image1OID, tx.image1 = oid, m
-	}
+	tx.image1OID, tx.image1, tx.image1Known = oid, m, true
 	return m
 }
 
@@ -195,7 +194,7 @@ func (tx *Tx) buildImage(oid uint64) (*objectImage, error) {
 	}
 	r.imaged.add(oid)
 	tx.countImage(oid, m)
-	tx.image1OID, tx.image1 = oid, m
+	tx.image1OID, tx.image1, tx.image1Known = oid, m, true
 	if tx.recordIndex(oid) != nil {
 		tx.dropRecordIndex(oid)
 	}

@@ -21,9 +21,10 @@ import (
 // (Discard, a failed Prepare) drops the indexes it changed, as a failed
 // commit drops every hint. Every element write goes through Tx.Set and
 // Tx.Delete, which keep it; a range delete drops it. An object gets one
-// when member lookups miss on it in two Txs in a row (recentMisses) while it has fewer than elemFilterMin elements; one scan
-// of its records through the Tx builds it, under the key lock. Bigger
-// objects use their element filter instead.
+// when member lookups miss on it in two Txs in a row (recentMisses) while
+// it has fewer than elemFilterMin elements; one scan of its records
+// through the Tx builds it, under the key lock. Bigger objects use their
+// element filter instead; an object with an image (image.go) needs none.
 const recordIndexMemo HintKind = '#' // the engine's kinds are letters
 
 const (
@@ -142,9 +143,11 @@ func (x *recordIndex) bytes() int64 {
 
 // recordIndex returns the object's index as the Tx sees it, or nil. The
 // Tx may change it in place (it holds the object's key lock), and keeps
-// the last one it found at hand.
+// the answer for the last object it asked about at hand: a big object
+// that once had an index keeps its bit, and each of its writes would
+// otherwise look the memo up again.
 func (tx *Tx) recordIndex(oid uint64) *recordIndex {
-	if tx.index1 != nil && tx.index1OID == oid {
+	if tx.index1Known && tx.index1OID == oid {
 		return tx.index1
 	}
 	r := tx.s.indexes
@@ -152,9 +155,7 @@ func (tx *Tx) recordIndex(oid uint64) *recordIndex {
 		return nil
 	}
 	x, _ := tx.ChangeMemo(oid, recordIndexMemo).(*recordIndex)
-	if x != nil {
-		tx.index1OID, tx.index1 = oid, x
-	}
+	tx.index1OID, tx.index1, tx.index1Known = oid, x, true
 	return x
 }
 
@@ -212,7 +213,7 @@ func (tx *Tx) noteMemberMiss(oid uint64) {
 	if !r.missedAgain(oid) || tx.imageOf(oid) != nil {
 		return
 	}
-	it, err := tx.Iter(oid, nil, nil)
+	it, err := tx.pebbleIter(oid, nil, nil)
 	if err != nil {
 		return
 	}
@@ -229,5 +230,5 @@ func (tx *Tx) noteMemberMiss(oid uint64) {
 	}
 	r.indexed.add(oid)
 	tx.SetMemo(oid, recordIndexMemo, x, x.bytes())
-	tx.index1OID, tx.index1 = oid, x
+	tx.index1OID, tx.index1, tx.index1Known = oid, x, true
 }

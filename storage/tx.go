@@ -32,10 +32,12 @@ type Tx struct {
 	// dropped if it ends without committing.
 	memosChanged []hintKey
 	missed       uint64       // the object this Tx counted a member miss of (recordindex.go)
-	index1OID    uint64       // the object of index1
-	index1       *recordIndex // the last record index the Tx used
-	image1OID    uint64       // the object of image1
-	image1       *objectImage // the last image the Tx used (image.go)
+	index1OID    uint64       // the last object the Tx asked for a record index
+	index1       *recordIndex // its index, if index1Known
+	index1Known  bool
+	image1OID    uint64 // the same for images (image.go)
+	image1       *objectImage
+	image1Known  bool
 	// fresh are the objects this Tx created (the first maxFresh): all
 	// their records are the Tx's own, so a lookup the Tx's records do not
 	// answer need not read Pebble.
@@ -1117,6 +1119,9 @@ func (i *Iter) SeekLTFloor(sub, floor []byte) bool {
 // Key is the current subkey; valid until the iterator moves.
 func (i *Iter) Key() []byte {
 	if i.it == nil {
+		if !i.valid() {
+			return nil
+		}
 		return i.recs[i.pos].sub
 	}
 	return i.it.Key()[i.prefix:]
@@ -1125,6 +1130,9 @@ func (i *Iter) Key() []byte {
 // Value is the current element value; valid until the iterator moves.
 func (i *Iter) Value() []byte {
 	if i.it == nil {
+		if !i.valid() {
+			return nil
+		}
 		return i.recs[i.pos].val
 	}
 	v, _ := i.it.ValueAndErr()
