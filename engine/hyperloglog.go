@@ -54,6 +54,11 @@ func cmdPFAdd(x *Ctx) {
 	m := x.lookup(x.db, key)
 	h, updated := newHLL(), true
 	if m != nil {
+		if x.denseUnchanged(m, x.args[2:]) {
+			x.makeRaw(key, m)
+			x.w.Int(0)
+			return
+		}
 		var ok bool
 		if h, ok = x.hllOf(m); !ok {
 			return
@@ -82,6 +87,23 @@ func cmdPFAdd(x *Ctx) {
 	x.signalModified(key)
 	x.notify(classString, "pfadd", key)
 	x.w.Int(1)
+}
+
+// denseUnchanged reports whether m is a valid dense HLL none of whose
+// registers elems would raise: most PFADDs to a counter that has seen
+// many elements change nothing, and reading the registers in place spares
+// them a copy of the 12 KB value.
+func (x *Ctx) denseUnchanged(m *storage.Meta, elems [][]byte) bool {
+	if m.Type != storage.TypeString || m.OID != 0 || !validHLL(m.Value, int64(len(m.Value))) || m.Value[4] != hllDense {
+		return false
+	}
+	regs := m.Value[hllHdrSize:]
+	for _, elem := range elems {
+		if index, count := hllHash(elem); count > denseGet(regs, index) {
+			return false
+		}
+	}
+	return true
 }
 
 func cmdPFCount(x *Ctx) {
