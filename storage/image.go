@@ -121,6 +121,16 @@ func (tx *Tx) dropImage(oid uint64) {
 	}
 }
 
+// dropAids forgets the index and the image of an object being deleted.
+func (tx *Tx) dropAids(oid uint64) {
+	if tx.imageOf(oid) != nil {
+		tx.dropImage(oid)
+	}
+	if tx.recordIndex(oid) != nil {
+		tx.dropRecordIndex(oid)
+	}
+}
+
 // imageGet reads element sub from the object's image; known is false
 // without one. The value is a copy.
 func (tx *Tx) imageGet(oid uint64, sub []byte) (v []byte, ok, known bool) {

@@ -976,6 +976,7 @@ func (tx *Tx) SetAccess(db int, key []byte, idleMs int64, freq int) error {
 const smallObject = 32
 
 func (tx *Tx) dropObject(oid uint64, count int64) error {
+	defer tx.dropAids(oid)
 	if count > smallObject {
 		return tx.commitBatch().DeleteRange(elemPrefix(oid), elemPrefix(oid+1), nil)
 	}
