@@ -99,27 +99,16 @@ func (m *objectImage) iter(lower, upper []byte) *Iter {
 }
 
 // imageOf returns the object's image as the Tx sees it, or nil; the Tx may
-// change it in place. The answer for the last object is kept at hand, as
-// recordIndex keeps its.
+// change it in place.
 func (tx *Tx) imageOf(oid uint64) *objectImage {
-	if tx.image1Known && tx.image1OID == oid {
-		return tx.image1
-	}
-	r := tx.s.indexes
-	if r == nil || !r.imaged.has(oid) {
+	if tx.s.indexes == nil {
 		return nil
 	}
-	m, _ := tx.ChangeMemo(oid, imageMemo).(*objectImage)
-	tx.image1OID, tx.image1, tx.image1Known = oid, m, true
+	m, _ := tx.aid(&tx.lastImage, &tx.s.indexes.imaged, oid, imageMemo).(*objectImage)
 	return m
 }
 
-func (tx *Tx) dropImage(oid uint64) {
-	tx.DropHint(oid, imageMemo)
-	if tx.image1OID == oid {
-		tx.image1 = nil
-	}
-}
+func (tx *Tx) dropImage(oid uint64) { tx.dropAid(&tx.lastImage, oid, imageMemo) }
 
 // dropAids forgets the index and the image of an object being deleted.
 func (tx *Tx) dropAids(oid uint64) {
@@ -204,7 +193,7 @@ func (tx *Tx) buildImage(oid uint64) (*objectImage, error) {
 	}
 	r.imaged.add(oid)
 	tx.countImage(oid, m)
-	tx.image1OID, tx.image1, tx.image1Known = oid, m, true
+	tx.lastImage = lastAid{oid, m, true}
 	if tx.recordIndex(oid) != nil {
 		tx.dropRecordIndex(oid)
 	}

@@ -141,31 +141,49 @@ func (x *recordIndex) bytes() int64 {
 	return n
 }
 
-// recordIndex returns the object's index as the Tx sees it, or nil. The
-// Tx may change it in place (it holds the object's key lock), and keeps
-// the answer for the last object it asked about at hand: a big object
-// that once had an index keeps its bit, and each of its writes would
-// otherwise look the memo up again.
-func (tx *Tx) recordIndex(oid uint64) *recordIndex {
-	if tx.index1Known && tx.index1OID == oid {
-		return tx.index1
+// lastAid is the answer a Tx got for the last object it asked about for
+// one kind of read aid (a record index, an image), absent included: a big
+// object that once had an index keeps its bit, and each of its writes
+// would otherwise look the memo up again.
+type lastAid struct {
+	oid   uint64
+	v     any
+	known bool
+}
+
+// aid returns the object's read aid of this kind as the Tx sees it, or
+// nil, for the Tx to read or change in place (it holds the object's key
+// lock); bits say which objects may have one.
+func (tx *Tx) aid(last *lastAid, bits *objectBits, oid uint64, kind HintKind) any {
+	if last.known && last.oid == oid {
+		return last.v
 	}
-	r := tx.s.indexes
-	if r == nil || !r.indexed.has(oid) {
+	if !bits.has(oid) {
 		return nil
 	}
-	x, _ := tx.ChangeMemo(oid, recordIndexMemo).(*recordIndex)
-	tx.index1OID, tx.index1, tx.index1Known = oid, x, true
+	v := tx.ChangeMemo(oid, kind)
+	*last = lastAid{oid, v, true}
+	return v
+}
+
+// dropAid forgets the object's read aid of this kind.
+func (tx *Tx) dropAid(last *lastAid, oid uint64, kind HintKind) {
+	tx.DropHint(oid, kind)
+	if last.oid == oid {
+		last.v = nil
+	}
+}
+
+// recordIndex returns the object's index as the Tx sees it, or nil.
+func (tx *Tx) recordIndex(oid uint64) *recordIndex {
+	if tx.s.indexes == nil {
+		return nil
+	}
+	x, _ := tx.aid(&tx.lastIndex, &tx.s.indexes.indexed, oid, recordIndexMemo).(*recordIndex)
 	return x
 }
 
-// dropRecordIndex forgets the object's index.
-func (tx *Tx) dropRecordIndex(oid uint64) {
-	tx.DropHint(oid, recordIndexMemo)
-	if tx.index1OID == oid {
-		tx.index1 = nil
-	}
-}
+func (tx *Tx) dropRecordIndex(oid uint64) { tx.dropAid(&tx.lastIndex, oid, recordIndexMemo) }
 
 // indexRecord keeps the object's index, if it has one, for a record
 // written (present) or deleted.
@@ -230,5 +248,5 @@ func (tx *Tx) noteMemberMiss(oid uint64) {
 	}
 	r.indexed.add(oid)
 	tx.SetMemo(oid, recordIndexMemo, x, x.bytes())
-	tx.index1OID, tx.index1, tx.index1Known = oid, x, true
+	tx.lastIndex = lastAid{oid, x, true}
 }

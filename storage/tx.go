@@ -31,13 +31,9 @@ type Tx struct {
 	// memosChanged are the memos the Tx changed in place (ChangeMemo):
 	// dropped if it ends without committing.
 	memosChanged []hintKey
-	missed       uint64       // the object this Tx counted a member miss of (recordindex.go)
-	index1OID    uint64       // the last object the Tx asked for a record index
-	index1       *recordIndex // its index, if index1Known
-	index1Known  bool
-	image1OID    uint64 // the same for images (image.go)
-	image1       *objectImage
-	image1Known  bool
+	missed       uint64  // the object this Tx counted a member miss of (recordindex.go)
+	lastIndex    lastAid // recordindex.go
+	lastImage    lastAid // image.go
 	// fresh are the objects this Tx created (the first maxFresh): all
 	// their records are the Tx's own, so a lookup the Tx's records do not
 	// answer need not read Pebble.
