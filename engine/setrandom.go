@@ -21,14 +21,21 @@ func (x *Ctx) randomMember(oid uint64, size int64) []byte {
 	return member
 }
 
-// A pop from a big set chooses among the pickSpread records after a
-// random seek, as randomMember does, and keeps the others in a memo (and,
-// read with the seek, in the hot cache) for the pops that follow: most
-// pops then make no seek and step over no tombstones of earlier pops. A
-// member from the memo is checked before it is popped, as another command
-// may have removed it since. Records are in hash order, so a window is a
-// random sample of the set.
+// A pop from a big set chooses among the spopWindow records after a
+// random seek, as randomMember does among pickSpread, and keeps the others
+// in a memo (and, read with the seek, in the hot cache) for the pops that
+// follow: most pops then make no seek and step over no tombstones of
+// earlier pops. A member from the memo is checked before it is popped, as
+// another command may have removed it since. Records are in hash order, so
+// a window is a random sample of the set; the wider it is, the closer to
+// uniform (see pickSpread) and the fewer seeks over the tombstones a
+// popped-out set piles up. The memo shrinks in place (storage.Tx.ChangeMemo).
 const spopWindowMemo storage.HintKind = 'p'
+
+const spopWindow = 128
+
+// popWindow is the memo: subkeys of records not popped yet.
+type popWindow struct{ subs [][]byte }
 
 // popMember picks the member SPOP removes.
 func (x *Ctx) popMember(oid uint64, size int64) []byte {
@@ -36,25 +43,27 @@ func (x *Ctx) popMember(oid uint64, size int64) []byte {
 		return x.popSmall(oid, size)
 	}
 	tx := x.tx()
-	window, _ := tx.Memo(oid, spopWindowMemo).([][]byte)
-	if len(window) == 0 {
+	w, _ := tx.ChangeMemo(oid, spopWindowMemo).(*popWindow)
+	if w == nil || len(w.subs) == 0 {
+		w = &popWindow{}
 		p := x.newPicker(oid)
 		p.seek()
-		for range pickSpread {
+		for range min(spopWindow, size) {
 			tx.Remember(p.it)
-			window = append(window, bytes.Clone(p.it.Key()))
+			w.subs = append(w.subs, bytes.Clone(p.it.Key()))
 			p.next()
 		}
 		p.close()
+		tx.SetMemo(oid, spopWindowMemo, w, memoBytes(w.subs))
 	}
-	for len(window) > 0 {
-		i := rand.IntN(len(window))
-		sub := window[i]
-		window = append(window[:i:i], window[i+1:]...) // the memo is shared
+	for len(w.subs) > 0 {
+		i, last := rand.IntN(len(w.subs)), len(w.subs)-1
+		sub := w.subs[i]
+		w.subs[i], w.subs[last] = w.subs[last], nil
+		w.subs = w.subs[:last]
 		_, ok, err := tx.Get(oid, sub)
 		x.must(err)
 		if ok {
-			tx.SetMemo(oid, spopWindowMemo, window, memoBytes(window))
 			return subkeyMember(sub)
 		}
 	}

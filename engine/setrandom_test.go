@@ -7,9 +7,9 @@ import (
 	"testing"
 )
 
-// spopWindow returns the members SPOP keeps for the pops of key that
+// spopWindowOf returns the members SPOP keeps for the pops of key that
 // follow.
-func spopWindow(t *testing.T, s *Server, key string) []string {
+func spopWindowOf(t *testing.T, s *Server, key string) []string {
 	t.Helper()
 	tx := s.store.Begin()
 	defer tx.Discard()
@@ -17,9 +17,12 @@ func spopWindow(t *testing.T, s *Server, key string) []string {
 	if err != nil || m == nil {
 		t.Fatalf("meta of %s: %v, %v", key, m, err)
 	}
-	w, _ := tx.Memo(m.OID, spopWindowMemo).([][]byte)
+	w, _ := tx.Memo(m.OID, spopWindowMemo).(*popWindow)
+	if w == nil {
+		return nil
+	}
 	var out []string
-	for _, sub := range w {
+	for _, sub := range w.subs {
 		out = append(out, string(subkeyMember(sub)))
 	}
 	return out
@@ -50,9 +53,9 @@ func TestSPopWindowChecksItsMembers(t *testing.T) {
 
 	first := bulkString(t, c.do("SPOP", "s"))
 	delete(members, first)
-	window := spopWindow(t, s, "s")
-	if len(window) != pickSpread-1 {
-		t.Fatalf("the first pop kept %d members for the next ones; want %d", len(window), pickSpread-1)
+	window := spopWindowOf(t, s, "s")
+	if len(window) != spopWindow-1 {
+		t.Fatalf("the first pop kept %d members for the next ones; want %d", len(window), spopWindow-1)
 	}
 	// Another command removes most of the window: the pops that follow
 	// must not return them.
