@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/cairndb/cairn/cairntest"
-	"github.com/cairndb/cairn/engine"
 )
 
 // TestZsetCappedDifferential drives the capped-set habits (a leaderboard
@@ -17,13 +16,7 @@ import (
 // with Redis. Those ends are served from the runs and hints kept in memory
 // (zsets_store.go), which every write near an end updates in place. It
 // runs with the rank index in memory and in records.
-func TestZsetCappedDifferential(t *testing.T) {
-	t.Run("memory index", zsetCappedDifferential)
-	t.Run("persisted index", func(t *testing.T) {
-		defer engine.SetZsetPersistMin(engine.SetZsetPersistMin(0))
-		zsetCappedDifferential(t)
-	})
-}
+func TestZsetCappedDifferential(t *testing.T) { withBothRankIndexes(t, zsetCappedDifferential) }
 
 func zsetCappedDifferential(t *testing.T) {
 	d := cairntest.NewDiffer(t)

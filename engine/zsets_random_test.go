@@ -14,11 +14,15 @@ import (
 // rank index through random writes and reads, comparing every reply with
 // Redis: once with the index in memory (sets this size), once with it in
 // records of several levels.
-func TestZsetRandomDifferential(t *testing.T) {
-	t.Run("memory index", zsetRandomDifferential)
+func TestZsetRandomDifferential(t *testing.T) { withBothRankIndexes(t, zsetRandomDifferential) }
+
+// withBothRankIndexes runs test with sorted sets' rank index in memory,
+// then in records.
+func withBothRankIndexes(t *testing.T, test func(*testing.T)) {
+	t.Run("memory index", test)
 	t.Run("persisted index", func(t *testing.T) {
 		defer engine.SetZsetPersistMin(engine.SetZsetPersistMin(0))
-		zsetRandomDifferential(t)
+		test(t)
 	})
 }
 

@@ -2,7 +2,6 @@ package storage
 
 import (
 	"bytes"
-	"slices"
 	"sync"
 )
 
@@ -121,7 +120,11 @@ func (tx *Tx) SetMemo(oid uint64, kind HintKind, v any, size int64) {
 // the object's key lock; the memo is dropped if the Tx does not commit.
 func (tx *Tx) ChangeMemo(oid uint64, kind HintKind) any {
 	v := tx.Memo(oid, kind)
-	if k := (hintKey{oid, kind}); v != nil && !slices.Contains(tx.memosChanged, k) {
+	// Only a repeat of the last key is skipped: a script touching
+	// thousands of objects must not make this quadratic, and a key listed
+	// twice is merely dropped twice.
+	k := hintKey{oid, kind}
+	if n := len(tx.memosChanged); v != nil && (n == 0 || tx.memosChanged[n-1] != k) {
 		tx.memosChanged = append(tx.memosChanged, k)
 	}
 	return v

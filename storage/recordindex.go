@@ -228,8 +228,8 @@ func (tx *Tx) noteMemberMiss(oid uint64) {
 		return
 	}
 	tx.missed = oid
-	if !r.missedAgain(oid) || tx.imageOf(oid) != nil {
-		return
+	if tx.imageOf(oid) != nil || !r.missedAgain(oid) {
+		return // an image answers lookups already
 	}
 	it, err := tx.pebbleIter(oid, nil, nil)
 	if err != nil {
