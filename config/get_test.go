@@ -190,7 +190,7 @@ func TestGet(t *testing.T) {
 		{[]string{"watchdog-period"}, [][2]string{{"watchdog-period", "0"}}},
 		{[]string{"watchdog-*"}, [][2]string{}},
 		{[]string{"client-output-buffer-limit"}, [][2]string{{"client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"}}},
-		{[]string{"cairn-*"}, [][2]string{{"cairn-block-cache-size", "0"}, {"cairn-cache-size", "0"}, {"cairn-data-subdir", "cairn-data"}, {"cairn-memory-bound", "0"}, {"cairn-memtable-size", "0"}}},
+		{[]string{"cairn-*"}, [][2]string{{"cairn-block-cache-size", "0"}, {"cairn-cache-size", "0"}, {"cairn-data-subdir", "cairn-data"}, {"cairn-direct-reads", "auto"}, {"cairn-memory-bound", "0"}, {"cairn-memtable-size", "0"}}},
 		{[]string{"nope"}, [][2]string{}},
 	}
 	for _, tc := range cases {

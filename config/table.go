@@ -231,6 +231,9 @@ var directives = []directive{
 	{"cairn-cache-size", "", true, "0", 0, memT(0, llongMax)},
 	{"cairn-block-cache-size", "", true, "0", immutable, memT(0, llongMax)},
 	{"cairn-memtable-size", "", true, "0", immutable, memT(0, llongMax)},
+	// Whether sstable point reads bypass the page cache; auto: under a
+	// memory cgroup limit, which the page cache is charged to.
+	{"cairn-direct-reads", "", true, "auto", immutable, enumT("auto", "yes", "no")},
 	// The Pebble directory inside dir.
 	{"cairn-data-subdir", "", true, "cairn-data", immutable, checked(strT(), checkDataSubdir)},
 }

@@ -24,6 +24,7 @@ type Options struct {
 	MemTableSize   int64
 	HotCacheSize   int64 // decoded meta records, small values, element records
 	AccessSlots    int   // access records (LRU clock / LFU counter); 0 = 1M slots
+	DirectReads    bool  // sstable point reads with O_DIRECT (directio_linux.go)
 	Logger         pebble.Logger
 }
 
@@ -113,6 +114,7 @@ func Open(opts Options, databases int) (*Store, error) {
 	compactors := max(2, runtime.NumCPU()/2)
 	po := &pebble.Options{
 		Cache:                       pc,
+		FS:                          sstableFS(opts.DirectReads),
 		MemTableSize:                uint64(opts.MemTableSize),
 		MemTableStopWritesThreshold: memTableLimit,
 		L0CompactionThreshold:       4,

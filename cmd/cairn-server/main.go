@@ -136,6 +136,7 @@ func run(cfg *config.Config) error {
 		MemTableSize:   plan.MemTable,
 		HotCacheSize:   plan.HotCache,
 		AccessSlots:    plan.AccessSlots,
+		DirectReads:    directReads(cfg, log),
 		Logger:         rlog.Pebble{L: log},
 	}, int(cfg.Int("databases")))
 	if err != nil {
@@ -289,7 +290,8 @@ func printConfigError(err error) {
 // Memory sizing. The process memory bound is cairn-memory-bound, or when
 // 0 maxmemory (a Redis with that maxmemory would use about that much RAM;
 // capped at 3/4 of the machine's RAM, since a disk store's dataset may be
-// far larger than RAM), or min(1 GB, RAM/2) when neither is set.
+// far larger than RAM), or min(1 GB, RAM/2) when neither is set. Under a
+// memory cgroup limit below the RAM, the limit counts as the RAM.
 // storage.PlanMemory splits it between the hot cache, Pebble's block cache
 // and memtables (explicit cairn-cache-size, cairn-block-cache-size and
 // cairn-memtable-size win over their shares), and the Go heap's soft limit
@@ -300,7 +302,7 @@ func printConfigError(err error) {
 // blockCap and memTable are the sizes the store was opened with: the block
 // cache can only shrink below its first size, memtables keep theirs.
 func memoryPlan(cfg *config.Config, blockCap, memTable int64) storage.MemoryPlan {
-	ram := systemMemory()
+	ram := availableMemory()
 	bound := cfg.Int("cairn-memory-bound")
 	if bound <= 0 {
 		if m := cfg.Int("maxmemory"); m > 0 {
@@ -340,6 +342,16 @@ func applyMemoryPlan(store *storage.Store, p storage.MemoryPlan, log *rlog.Logge
 func mb(n int64) string { return fmt.Sprintf("%.1fMB", float64(n)/(1<<20)) }
 
 // systemMemory is the machine's RAM in bytes (0 if unknown).
+// availableMemory is the RAM the process may use: the machine's, or its
+// memory cgroup's limit when that is lower.
+func availableMemory() int64 {
+	ram := systemMemory()
+	if limit := cgroupMemoryLimit(); limit > 0 && (ram <= 0 || limit < ram) {
+		return limit
+	}
+	return ram
+}
+
 func systemMemory() int64 {
 	var si syscall.Sysinfo_t
 	if syscall.Sysinfo(&si) != nil {
