@@ -140,7 +140,14 @@ return 1`
 	dump, probe := filepath.Join(rs.Dir, "dump.rdb"), filepath.Join(cs.Dir, "cairn-write-probe")
 	c[0].Do("CONFIG", "SET", "save", "3600 1") // Redis refuses writes after a failed save only with save points
 	for _, dir := range []string{dump, probe} {
-		if err := os.Mkdir(dir, 0o755); err != nil {
+		// The server's own probe creates and removes that file every so
+		// often: a Mkdir in between finds it there.
+		err := os.Mkdir(dir, 0o755)
+		for deadline := time.Now().Add(2 * time.Second); os.IsExist(err) && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+			err = os.Mkdir(dir, 0o755)
+		}
+		if err != nil {
 			t.Fatal(err)
 		}
 	}
