@@ -48,7 +48,10 @@ type ltmResult struct {
 	zipfian      getResult
 	cached       getResult
 	zipfHotShare float64
-	hotSetGet    float64 // redis-benchmark GET -P 1 rate on Cairn from the hot-set scenario (0 if not run)
+	// Zipfian GETs after restarts on the same data, alternating reads
+	// through the page cache and O_DIRECT (cairn-direct-reads no / yes).
+	buffered, direct []getResult
+	hotSetGet        float64 // redis-benchmark GET -P 1 rate on Cairn from the hot-set scenario (0 if not run)
 
 	redisMaxmem redisUnderCap // maxmemory = bound, noeviction
 	redisNoMax  redisUnderCap // no maxmemory
@@ -204,6 +207,9 @@ func runLTM(o options, bin string, hotSetGet float64) *ltmResult {
 			l.note("Cairn had not finished its clean shutdown (SIGINT) after 45 s and was killed")
 		}
 		logf("cairn shutdown took %s", d.Round(time.Millisecond))
+		if l.cgroup && !killed && l.zipfian.ops > 0 {
+			l.compareReads(o, group, dir, bin)
+		}
 	}
 	if group != "" {
 		removeCgroup(group)
@@ -215,6 +221,39 @@ func runLTM(o options, bin string, hotSetGet float64) *ltmResult {
 		l.redisNoMax = redisCapped(o, l.keys, "nomax", false)
 	}
 	return l
+}
+
+// compareReads restarts Cairn on the loaded data under the same cgroup
+// limit, alternating cairn-direct-reads no and yes, and measures zipfian
+// GETs after each start: what reading the tables past the page cache is
+// worth in the same run. Each start reads back the hot keys the last one
+// saved, the same for both.
+func (l *ltmResult) compareReads(o options, group, dir, bin string) {
+	n, stride, loaded := l.keys, scatterStride(l.keys), max(1, int(l.cairnLoad.keys))
+	z := newZipf(loaded, o.ltmTheta)
+	item := func(i int) int { return int(uint64(i) * uint64(stride) % uint64(n)) }
+	for round := range 2 {
+		for _, direct := range []bool{false, true} {
+			mode := map[bool]string{false: "no", true: "yes"}[direct]
+			s, err := startIn(group, 2*time.Minute, "cairn", bin, "--port", "0", "--appendfsync", "everysec", "--save", "", "--dir", dir,
+				"--"+l.directive, strconv.FormatInt(o.ltmBound, 10), "--cairn-direct-reads", mode)
+			if err != nil {
+				l.note("Cairn with cairn-direct-reads %s did not start: %v", mode, err)
+				return
+			}
+			r := getLoad(s, o.clients, 5*time.Second, o.ltmDuration, func(r *rand.Rand) int { return item(z.item(r)) })
+			logf("cairn zipfian GET after a restart, round %d, cairn-direct-reads %s: %.0f/s, %.1f µs CPU/GET", round+1, mode, r.rps(), us(r.cpuPerReq))
+			if direct {
+				l.direct = append(l.direct, r)
+			} else {
+				l.buffered = append(l.buffered, r)
+			}
+			if _, killed := s.stopTimed(45 * time.Second); killed {
+				l.note("Cairn with cairn-direct-reads %s was killed at shutdown", mode)
+				return
+			}
+		}
+	}
 }
 
 // redisCapped loads the same data into redis-server (appendonly yes,

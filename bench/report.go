@@ -384,6 +384,17 @@ func (r *report) markdown() string {
 			}
 		}
 		w("\n")
+		if len(l.direct) > 0 {
+			w("Zipfian GETs after restarts on the same data under the same limit, alternating how tables are read (`cairn-direct-reads`): through the page cache, which the cgroup charges to Cairn, or with O_DIRECT (the default, `auto`, under a memory cgroup limit):\n\n")
+			w("| round | page cache: GET/s | µs CPU/GET | O_DIRECT: GET/s | µs CPU/GET |\n|---|---|---|---|---|\n")
+			for i := range l.direct {
+				if i < len(l.buffered) {
+					b, d := l.buffered[i], l.direct[i]
+					w("| %d | %.0f | %.1f | %.0f | %.1f |\n", i+1, b.rps(), us(b.cpuPerReq), d.rps(), us(d.cpuPerReq))
+				}
+			}
+			w("\n")
+		}
 		if l.redisMaxmem.ran || l.redisNoMax.ran {
 			w("Redis (appendonly yes, everysec, `save \"\"`) loading the same keys the same way inside the same %s cgroup limit:\n\n", mb(l.capBytes))
 			w("| Redis | keys acknowledged | peak RSS | what happened |\n|---|---|---|---|\n")
