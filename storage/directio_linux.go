@@ -55,7 +55,9 @@ const directAlign = 4096
 
 // directBufs recycles aligned buffers of up to 64 KiB: data blocks are
 // about 4 KiB, index and filter blocks larger.
-var directBufs = sync.Pool{New: func() any { return alignedBuf(64 << 10) }}
+var directBufs = sync.Pool{New: func() any { b := alignedBuf(pooledSpan); return &b }}
+
+const pooledSpan = 64 << 10
 
 func alignedBuf(n int) []byte {
 	b := make([]byte, n+directAlign)
@@ -72,10 +74,10 @@ func (f *directFile) ReadAt(p []byte, off int64) (int, error) {
 	end := (off + int64(len(p)) + directAlign - 1) &^ (directAlign - 1)
 	span := int(end - start)
 	var buf []byte
-	if span <= 64<<10 {
-		pooled := directBufs.Get().([]byte)
+	if span <= pooledSpan {
+		pooled := directBufs.Get().(*[]byte)
 		defer directBufs.Put(pooled)
-		buf = pooled[:span]
+		buf = (*pooled)[:span]
 	} else {
 		buf = alignedBuf(span)
 	}
