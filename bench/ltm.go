@@ -48,6 +48,7 @@ type ltmResult struct {
 	zipfian      getResult
 	cached       getResult
 	zipfHotShare float64
+	zipfPick     func(*rand.Rand) int // the zipfian GETs' key draw
 	// Zipfian GETs after restarts on the same data, alternating reads
 	// through the page cache and O_DIRECT (cairn-direct-reads no / yes).
 	buffered, direct []getResult
@@ -179,7 +180,8 @@ func runLTM(o options, bin string, hotSetGet float64) *ltmResult {
 		l.zipfHotShare = z.hotShare()
 		l.uniform = getLoad(cairn, o.clients, 3*time.Second, o.ltmDuration, func(r *rand.Rand) int { return item(r.IntN(loaded)) })
 		logf("cairn uniform GET: %.0f/s (%d hits, %d misses, %d errors) %s", l.uniform.rps(), l.uniform.hits, l.uniform.misses, l.uniform.errs, l.uniform.firstErr)
-		l.zipfian = getLoad(cairn, o.clients, 5*time.Second, o.ltmDuration, func(r *rand.Rand) int { return item(z.item(r)) })
+		l.zipfPick = func(r *rand.Rand) int { return item(z.item(r)) }
+		l.zipfian = getLoad(cairn, o.clients, 5*time.Second, o.ltmDuration, l.zipfPick)
 		logf("cairn zipfian GET: %.0f/s (%d hits, %d misses); %.0f%% of draws in the hottest 10%%", l.zipfian.rps(), l.zipfian.hits, l.zipfian.misses, 100*l.zipfHotShare)
 		if text, err := info(cairn.port, "memory"); err == nil {
 			logf("cairn caches after the zipfian GETs:%s", cacheLines(text))
@@ -229,9 +231,6 @@ func runLTM(o options, bin string, hotSetGet float64) *ltmResult {
 // worth in the same run. Each start reads back the hot keys the last one
 // saved, the same for both.
 func (l *ltmResult) compareReads(o options, group, dir, bin string) {
-	n, stride, loaded := l.keys, scatterStride(l.keys), max(1, int(l.cairnLoad.keys))
-	z := newZipf(loaded, o.ltmTheta)
-	item := func(i int) int { return int(uint64(i) * uint64(stride) % uint64(n)) }
 	for round := range 2 {
 		for _, direct := range []bool{false, true} {
 			mode := map[bool]string{false: "no", true: "yes"}[direct]
@@ -241,7 +240,7 @@ func (l *ltmResult) compareReads(o options, group, dir, bin string) {
 				l.note("Cairn with cairn-direct-reads %s did not start: %v", mode, err)
 				return
 			}
-			r := getLoad(s, o.clients, 5*time.Second, o.ltmDuration, func(r *rand.Rand) int { return item(z.item(r)) })
+			r := getLoad(s, o.clients, 5*time.Second, o.ltmDuration, l.zipfPick)
 			logf("cairn zipfian GET after a restart, round %d, cairn-direct-reads %s: %.0f/s, %.1f µs CPU/GET", round+1, mode, r.rps(), us(r.cpuPerReq))
 			if direct {
 				l.direct = append(l.direct, r)
