@@ -111,6 +111,8 @@ func Open(opts Options, databases int) (*Store, error) {
 	//     one per 16 KB of it, 1000..16384.
 	//   - Every iterator Cairn opens has both bounds (one key role, one
 	//     database or one object), so none walks into other data.
+	//   - Under a memory cgroup limit, point reads of tables skip the page
+	//     cache, which the limit charges to Cairn (directio_linux.go).
 	compactors := max(2, runtime.NumCPU()/2)
 	po := &pebble.Options{
 		Cache:                       pc,

@@ -341,7 +341,6 @@ func applyMemoryPlan(store *storage.Store, p storage.MemoryPlan, log *rlog.Logge
 
 func mb(n int64) string { return fmt.Sprintf("%.1fMB", float64(n)/(1<<20)) }
 
-// systemMemory is the machine's RAM in bytes (0 if unknown).
 // availableMemory is the RAM the process may use: the machine's, or its
 // memory cgroup's limit when that is lower.
 func availableMemory() int64 {
@@ -352,6 +351,7 @@ func availableMemory() int64 {
 	return ram
 }
 
+// systemMemory is the machine's RAM in bytes (0 if unknown).
 func systemMemory() int64 {
 	var si syscall.Sysinfo_t
 	if syscall.Sysinfo(&si) != nil {
