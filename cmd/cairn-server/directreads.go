@@ -37,28 +37,53 @@ func cgroupMemoryLimit() int64 {
 	if err != nil {
 		return 0
 	}
-	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+	return cgroupLimitIn("/sys/fs/cgroup", string(data))
+}
+
+// cgroupLimitIn reads the memory limit for the groups listed in a
+// /proc/PID/cgroup text from the hierarchy mounted at root. A group's
+// ancestors limit it too, and a container's limit is often set only on
+// one of them (the group itself says "max"): the smallest limit on the
+// way up to the root counts.
+func cgroupLimitIn(root, procCgroup string) int64 {
+	var limit int64
+	for _, line := range strings.Split(strings.TrimSpace(procCgroup), "\n") {
 		// hierarchy-ID:controllers:path; v2's is "0::path".
 		parts := strings.SplitN(line, ":", 3)
 		if len(parts) != 3 {
 			continue
 		}
-		var file string
+		var dir, file string
 		switch {
 		case parts[0] == "0" && parts[1] == "":
-			file = filepath.Join("/sys/fs/cgroup", parts[2], "memory.max")
+			dir, file = root, "memory.max"
 		case strings.Contains(","+parts[1]+",", ",memory,"):
-			file = filepath.Join("/sys/fs/cgroup/memory", parts[2], "memory.limit_in_bytes")
+			dir, file = filepath.Join(root, "memory"), "memory.limit_in_bytes"
 		default:
 			continue
 		}
-		v, err := os.ReadFile(file)
-		if err != nil {
-			continue
-		}
-		if n, err := strconv.ParseInt(strings.TrimSpace(string(v)), 10, 64); err == nil && n > 0 {
-			return n // "max" (v2, no limit) does not parse
+		for group := filepath.Clean("/" + parts[2]); ; group = filepath.Dir(group) {
+			if n := readLimit(filepath.Join(dir, group, file)); n > 0 && (limit == 0 || n < limit) {
+				limit = n
+			}
+			if group == "/" {
+				break
+			}
 		}
 	}
-	return 0
+	return limit
+}
+
+// readLimit is the number in a cgroup limit file, 0 when the file is
+// missing or says "max" (v2: no limit).
+func readLimit(file string) int64 {
+	v, err := os.ReadFile(file)
+	if err != nil {
+		return 0
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(string(v)), 10, 64)
+	if err != nil {
+		return 0
+	}
+	return n
 }
