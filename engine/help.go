@@ -285,6 +285,10 @@ var helpTexts = map[string][]string{
 	},
 	"debug": {
 		"DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+		"DIGEST",
+		"    Output a hex signature representing the current DB content.",
+		"DIGEST-VALUE <key> [<key> ...]",
+		"    Output a hex signature of the values of all the specified keys.",
 		"ERROR <string>",
 		"    Return a Redis protocol error with <string> as message. Useful for clients",
 		"    unit tests to simulate Redis errors.",

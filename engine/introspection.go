@@ -185,6 +185,10 @@ func cmdDebug(x *Ctx) {
 		idle := x.s.store.IdleSeconds(x.db, x.args[2])
 		x.w.Simple(fmt.Sprintf("Value at:0x%012x refcount:1 encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d",
 			m.OID, x.s.encodingOf(m), memoryUsage(x.args[2], m), (time.Now().Unix()-idle)&(1<<24-1), idle))
+	case sub == "digest" && len(x.args) == 2:
+		debugDigest(x)
+	case sub == "digest-value":
+		debugDigestValue(x)
 	case sub == "populate" && len(x.args) >= 3 && len(x.args) <= 5:
 		debugPopulate(x)
 	case sub == "reload":
