@@ -64,8 +64,11 @@ type Client struct {
 	track                trackState // CLIENT TRACKING; guarded by the tracking table's lock
 	pendingInvalidations [][]string // of the client's own writes, sent after its reply
 
-	replyMode int         // CLIENT REPLY
-	noEvict   atomic.Bool // CLIENT NO-EVICT
+	replyMode int // CLIENT REPLY
+	// pushEnd is where in w the push messages the running command wrote
+	// end: CLIENT REPLY OFF and SKIP do not silence them (Ctx.pushed).
+	pushEnd int
+	noEvict atomic.Bool // CLIENT NO-EVICT
 	// fromMaster marks the replication link's master client (replicaof.go).
 	fromMaster atomic.Bool
 	monitor    atomic.Bool // MONITOR

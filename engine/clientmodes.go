@@ -45,6 +45,7 @@ func cmdClientReply(x *Ctx) {
 // applyReplyMode drops the reply the last command wrote (from mark on)
 // when CLIENT REPLY says so.
 func (c *Client) applyReplyMode(mark int, cmd *command) {
+	mark = max(mark, c.pushEnd)
 	switch c.replyMode {
 	case replyOff:
 		c.w.Truncate(mark)
@@ -57,6 +58,15 @@ func (c *Client) applyReplyMode(mark int, cmd *command) {
 }
 
 func (c *Client) resetReplyMode() { c.replyMode = replyOn }
+
+// pushed marks what x has written so far as push messages (pub/sub
+// confirmations, DEBUG PROTOCOL PUSH), which Redis sends whatever CLIENT
+// REPLY says, in RESP2 too.
+func (x *Ctx) pushed() {
+	if x.c != nil && x.w == x.c.w {
+		x.c.pushEnd = x.w.Len()
+	}
+}
 
 func cmdClientNoEvict(x *Ctx) {
 	switch {

@@ -167,6 +167,7 @@ func unknownCommand(args [][]byte) string {
 func (c *Client) Exec(args [][]byte, more bool) {
 	s := c.s
 	now := time.Now()
+	c.pushEnd = 0
 	c.lastActive.Store(now.UnixMilli())
 	s.stats.commandsProcessed.Add(1)
 	cmd, reject := c.admit(args)

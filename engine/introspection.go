@@ -341,6 +341,7 @@ func debugProtocol(x *Ctx, name string) {
 		w.Push(2)
 		w.BulkString("server-cpu-usage")
 		w.Int(42)
+		x.pushed()
 		w.BulkString("Some real reply following the push reply")
 	case "verbatim":
 		w.Verbatim("txt", "This is a verbatim\nstring")

@@ -119,6 +119,7 @@ func subscribe(x *Ctx, kind subKind) {
 		x.w.BulkString(subVerbs[kind].sub)
 		x.w.Bulk(name)
 		x.w.Int(int64(n))
+		x.pushed()
 	}
 }
 
@@ -138,6 +139,7 @@ func unsubscribe(x *Ctx, kind subKind) {
 			x.w.BulkString(subVerbs[kind].unsub)
 			x.w.Null()
 			x.w.Int(int64(x.c.subscriptionCount(kind)))
+			x.pushed()
 			return
 		}
 	}
@@ -150,6 +152,7 @@ func unsubscribe(x *Ctx, kind subKind) {
 		x.w.BulkString(subVerbs[kind].unsub)
 		x.w.Bulk(name)
 		x.w.Int(int64(n))
+		x.pushed()
 	}
 }
 

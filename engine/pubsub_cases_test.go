@@ -64,6 +64,15 @@ func TestPubSubOrderCasesDifferential(t *testing.T) {
 			{0, "MULTI; SUBSCRIBE ch1; PSUBSCRIBE __keyevent@0__:*; PUBLISH ch1 hi; SET k1 x; PING; EXEC"}}},
 		{"exec-reply-off", "KEAm", []step{{0, "HELLO 3; PSUBSCRIBE __keyevent@0__:*; SET k1 v"},
 			{0, "MULTI; MGET k1 nokey; CLIENT REPLY OFF; MGET nokey3 k1; EXEC; CLIENT REPLY ON"}}},
+		// CLIENT REPLY OFF and SKIP silence replies, not pushes: pub/sub
+		// confirmations (in RESP2 too) and DEBUG PROTOCOL PUSH's.
+		{"reply-off-subscribe-resp3", "", []step{{0, "HELLO 3; CLIENT REPLY OFF; SUBSCRIBE ch1; PSUBSCRIBE ch*; CLIENT REPLY ON"},
+			{1, "PUBLISH ch1 m"}, {0, "CLIENT REPLY OFF; UNSUBSCRIBE ch1; PUNSUBSCRIBE; UNSUBSCRIBE; CLIENT REPLY ON"},
+			{0, "CLIENT REPLY OFF; DEBUG PROTOCOL PUSH; CLIENT REPLY ON"}}},
+		{"reply-skip-subscribe-resp2", "", []step{{0, "CLIENT REPLY SKIP; SUBSCRIBE ch1 ch2"}, {1, "PUBLISH ch2 m"},
+			{0, "UNSUBSCRIBE ch2 ch1"}, {0, "CLIENT REPLY SKIP; PSUBSCRIBE p*; PUNSUBSCRIBE p*"}}},
+		{"reply-off-subscribe-exec", "", []step{{0, "HELLO 3; CLIENT REPLY OFF; MULTI; SUBSCRIBE ch1; PING; EXEC; CLIENT REPLY ON"},
+			{1, "PUBLISH ch1 m"}, {0, "CLIENT REPLY OFF; MULTI; PING; UNSUBSCRIBE ch1; EXEC; CLIENT REPLY ON"}}},
 		// A key found expired is notified, then invalidated at once.
 		// (Last: active expiry stays off.)
 		{"lazy-expiry", "KEAn", []step{{1, "DEBUG SET-ACTIVE-EXPIRE 0"},

@@ -176,6 +176,7 @@ func (r *execReplies) next() {
 		r.w.Truncate(r.mark) // EXEC's array header
 	}
 	r.mark = r.w.Len()
+	r.c.pushEnd = 0
 }
 
 // ran follows a command EXEC ran (or refused) and drops its reply if
@@ -192,8 +193,11 @@ func (r *execReplies) ran(cmd *command) {
 			r.c.replyMode = replyOn
 		}
 	}
-	if r.silent || r.closed {
+	switch {
+	case r.closed:
 		r.w.Truncate(r.mark)
+	case r.silent:
+		r.w.Truncate(max(r.mark, r.c.pushEnd)) // pushes stay
 	}
 	r.mark = r.w.Len()
 	r.closed = r.closed || cmd.name == "client|kill" && r.c.closeAfter
