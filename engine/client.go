@@ -101,6 +101,7 @@ func (s *Server) NewClient(conn Conn) *Client {
 	c.lastActive.Store(time.Now().UnixMilli())
 	s.clientsMu.Lock()
 	s.clients[c.id] = c
+	s.clientCount.Store(int64(len(s.clients)))
 	s.clientsMu.Unlock()
 	s.stats.connectionsReceived.Add(1)
 	return c
@@ -173,6 +174,7 @@ func (c *Client) Close() {
 	c.resetState()
 	c.s.clientsMu.Lock()
 	delete(c.s.clients, c.id)
+	c.s.clientCount.Store(int64(len(c.s.clients)))
 	c.s.clientsMu.Unlock()
 	c.out.close()
 }

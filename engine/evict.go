@@ -114,13 +114,24 @@ func evictionTimeLimit(tenacity int64) time.Duration {
 	return max(time.Duration(us)*time.Microsecond, 2*time.Millisecond)
 }
 
+// clientBufferBytes is the read buffer each connection holds (CLIENT
+// LIST's rbs).
+const clientBufferBytes = 16384
+
+// usedMemory is used_memory as maxmemory compares it: the dataset's
+// footprint plus the clients' buffers, which Redis counts too; so a tiny
+// maxmemory refuses writes on an empty dataset, as in Redis.
+func (s *Server) usedMemory() int64 {
+	return s.store.UsedMemory() + s.clientCount.Load()*clientBufferBytes
+}
+
 // oomRefusal is admit's maxmemory check (Redis's processCommand): evict
 // while over maxmemory, and refuse with OOM what may grow the dataset when
 // nothing can be evicted.
 func (c *Client) oomRefusal(cmd *command, args [][]byte) string {
 	s := c.s
 	maxmem := s.activeMaxmemory()
-	if maxmem <= 0 || s.store.UsedMemory() <= maxmem {
+	if maxmem <= 0 || s.usedMemory() <= maxmem {
 		s.evict.under()
 		if s.evict.oom.Load() {
 			s.evict.oom.Store(false)
@@ -244,7 +255,7 @@ func (s *Server) performEvictions() evictResult {
 	}
 	policy := evictPolicy(ev.policy.Load())
 	if policy == noEviction { // no need to queue behind other evictors
-		if s.store.UsedMemory() <= maxmem {
+		if s.usedMemory() <= maxmem {
 			ev.under()
 			return evictOK
 		}
@@ -253,7 +264,7 @@ func (s *Server) performEvictions() evictResult {
 	}
 	ev.mu.Lock()
 	defer ev.mu.Unlock()
-	if s.store.UsedMemory() <= maxmem {
+	if s.usedMemory() <= maxmem {
 		ev.under()
 		return evictOK
 	}
@@ -268,7 +279,7 @@ func (s *Server) performEvictions() evictResult {
 	gone := map[string]bool{}
 	evicted, misses := 0, 0
 	for {
-		used := s.store.UsedMemory()
+		used := s.usedMemory()
 		if used <= target {
 			break
 		}
@@ -328,7 +339,7 @@ func (s *Server) activeMaxmemory() int64 {
 // lowered, it goes on for at most budget per cycle.
 func (s *Server) evictCycle(budget time.Duration) {
 	maxmem := s.activeMaxmemory()
-	if maxmem <= 0 || evictPolicy(s.evict.policy.Load()) == noEviction || s.store.UsedMemory() <= maxmem {
+	if maxmem <= 0 || evictPolicy(s.evict.policy.Load()) == noEviction || s.usedMemory() <= maxmem {
 		return
 	}
 	start := time.Now()

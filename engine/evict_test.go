@@ -27,6 +27,10 @@ func infoField(t *testing.T, c *cairntest.Conn, section, name string) int64 {
 	return 0
 }
 
+// withClients is the maxmemory that leaves dataset bytes to the keys
+// while conns connections are open: used_memory counts each one's buffer.
+func withClients(dataset int64, conns int) int64 { return dataset + int64(conns)*16384 }
+
 // settle waits until evictions brought used_memory within maxmemory (a
 // command evicts for a bounded time, the cron finishes the job).
 func settle(t *testing.T, c *cairntest.Conn, maxmem int64) int64 {
@@ -77,7 +81,8 @@ const value100 = "01234567890123456789012345678901234567890123456789012345678901
 // bound, and the keys evicted are the old ones nobody read, not the old
 // ones read recently nor the new ones.
 func TestEvictionAllkeysLRU(t *testing.T) {
-	srv := cairntest.StartCairn(t, "--maxmemory", "100000", "--maxmemory-policy", "allkeys-lru", "--maxmemory-samples", "10")
+	maxmem := withClients(100000, 1)
+	srv := cairntest.StartCairn(t, "--maxmemory", strconv.FormatInt(maxmem, 10), "--maxmemory-policy", "allkeys-lru", "--maxmemory-samples", "10")
 	c := cairntest.Dial(t, srv.Addr)
 	pipeline(t, c, setCmds("old", 500, value100)) // ~80 KB
 	if n := infoField(t, c, "stats", "evicted_keys"); n != 0 {
@@ -98,7 +103,7 @@ func TestEvictionAllkeysLRU(t *testing.T) {
 			t.Fatalf("SET under allkeys-lru: %q", r)
 		}
 	}
-	settle(t, c, 100000)
+	settle(t, c, maxmem)
 	evicted := infoField(t, c, "stats", "evicted_keys")
 	if evicted < 100 {
 		t.Errorf("evicted_keys %d, want the ~150 keys over the bound", evicted)
@@ -133,12 +138,13 @@ func TestEvictionAllkeysLRU(t *testing.T) {
 func TestEvictionPolicies(t *testing.T) {
 	for _, policy := range []string{"allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"} {
 		t.Run(policy, func(t *testing.T) {
-			srv := cairntest.StartCairn(t, "--maxmemory", "60000", "--maxmemory-policy", policy)
+			maxmem := withClients(60000, 1)
+			srv := cairntest.StartCairn(t, "--maxmemory", strconv.FormatInt(maxmem, 10), "--maxmemory-policy", policy)
 			c := cairntest.Dial(t, srv.Addr)
 			pipeline(t, c, setCmds("p", 100, value100))               // no deadline: ~16 KB
 			pipeline(t, c, setCmds("v", 300, value100, "EX", "1000")) // ~53 KB with deadlines
 			pipeline(t, c, setCmds("q", 100, value100))
-			settle(t, c, 60000)
+			settle(t, c, maxmem)
 			if n := infoField(t, c, "stats", "evicted_keys"); n == 0 {
 				t.Errorf("nothing evicted")
 			}
@@ -158,7 +164,8 @@ func TestEvictionPolicies(t *testing.T) {
 // volatile-ttl evicts the keys closest to their deadline first; once no
 // key has a deadline, writes get Redis's OOM error.
 func TestEvictionVolatileTTL(t *testing.T) {
-	srv := cairntest.StartCairn(t, "--maxmemory", "40000", "--maxmemory-policy", "volatile-ttl")
+	maxmem := withClients(40000, 1)
+	srv := cairntest.StartCairn(t, "--maxmemory", strconv.FormatInt(maxmem, 10), "--maxmemory-policy", "volatile-ttl")
 	c := cairntest.Dial(t, srv.Addr)
 	var cmds [][]string
 	for i := 0; i < 200; i++ {
@@ -166,7 +173,7 @@ func TestEvictionVolatileTTL(t *testing.T) {
 	}
 	pipeline(t, c, cmds) // ~35 KB
 	pipeline(t, c, setCmds("p", 50, value100))
-	settle(t, c, 40000)
+	settle(t, c, maxmem)
 	evicted := int(infoField(t, c, "stats", "evicted_keys"))
 	if evicted == 0 {
 		t.Fatal("nothing evicted")
@@ -195,7 +202,8 @@ func TestEvictionVolatileTTL(t *testing.T) {
 // Evictions are deletes like any other: `evicted` notifications, WATCH,
 // evicted_keys.
 func TestEvictionNotifiesAndTouchesWatchers(t *testing.T) {
-	srv := cairntest.StartCairn(t, "--maxmemory", "20000", "--maxmemory-policy", "volatile-ttl", "--notify-keyspace-events", "KEe")
+	maxmem := withClients(20000, 3)
+	srv := cairntest.StartCairn(t, "--maxmemory", strconv.FormatInt(maxmem, 10), "--maxmemory-policy", "volatile-ttl", "--notify-keyspace-events", "KEe")
 	c := cairntest.Dial(t, srv.Addr)
 	sub := cairntest.Dial(t, srv.Addr)
 	sub.Send("PSUBSCRIBE", "__key*__:*")
@@ -206,7 +214,7 @@ func TestEvictionNotifiesAndTouchesWatchers(t *testing.T) {
 	watcher.Do("MULTI")
 	watcher.Do("SET", "other", "x")
 	pipeline(t, c, setCmds("p", 150, value100, "EX", "100000")) // over 20000: victim, the soonest deadline, goes first
-	settle(t, c, 20000)
+	settle(t, c, maxmem)
 	if exists(t, c, "victim") {
 		t.Fatal("victim not evicted")
 	}
@@ -278,8 +286,12 @@ func TestEvictionInfoFields(t *testing.T) {
 			t.Errorf("INFO memory lacks %q", f)
 		}
 	}
-	if used := infoField(t, c, "memory", "used_memory"); used != 48+1+1 {
-		t.Errorf("used_memory %d for one key of 1 byte with a 1-byte value, want 50", used)
+	if used := infoField(t, c, "memory", "used_memory_dataset"); used != 48+1+1 {
+		t.Errorf("used_memory_dataset %d for one key of 1 byte with a 1-byte value, want 50", used)
+	}
+	// Plus the buffer of the one connection, as Redis counts its clients'.
+	if used := infoField(t, c, "memory", "used_memory"); used != 48+1+1+16384 {
+		t.Errorf("used_memory %d for that key and one connection, want 16434", used)
 	}
 	stats := c.Do("INFO", "stats")
 	for _, f := range []string{"evicted_keys:0\r\n", "keyspace_hits:", "keyspace_misses:", "total_eviction_exceeded_time:"} {
@@ -293,7 +305,7 @@ func TestEvictionInfoFields(t *testing.T) {
 	}
 }
 
-// used_memory follows every kind of write back to zero, and a restart
+// The dataset's share of used_memory follows every kind of write back to zero, and a restart
 // finds it where it was.
 func TestEvictionAccountingSurvivesRestart(t *testing.T) {
 	dir := t.TempDir()
@@ -309,30 +321,31 @@ func TestEvictionAccountingSurvivesRestart(t *testing.T) {
 	c.Do("SELECT", "1")
 	c.Do("SET", "db1", "v")
 	c.Do("SELECT", "0")
-	used := infoField(t, c, "memory", "used_memory")
+	used := infoField(t, c, "memory", "used_memory_dataset")
 	if used < 100*150+40000 {
-		t.Fatalf("used_memory %d too small", used)
+		t.Fatalf("used_memory_dataset %d too small", used)
 	}
 	srv.Stop()
 	srv = cairntest.StartCairnIn(t, dir)
 	c = cairntest.Dial(t, srv.Addr)
-	if got := infoField(t, c, "memory", "used_memory"); got != used {
-		t.Fatalf("used_memory %d after a restart, %d before", got, used)
+	if got := infoField(t, c, "memory", "used_memory_dataset"); got != used {
+		t.Fatalf("used_memory_dataset %d after a restart, %d before", got, used)
 	}
 	c.Do("FLUSHDB")
-	if got := infoField(t, c, "memory", "used_memory"); got != 48+3+1 {
-		t.Errorf("used_memory %d after FLUSHDB, want db1's key alone (52)", got)
+	if got := infoField(t, c, "memory", "used_memory_dataset"); got != 48+3+1 {
+		t.Errorf("used_memory_dataset %d after FLUSHDB, want db1's key alone (52)", got)
 	}
 	c.Do("SELECT", "1")
 	c.Do("DEL", "db1")
-	if got := infoField(t, c, "memory", "used_memory"); got != 0 {
-		t.Errorf("used_memory %d with no keys", got)
+	if got := infoField(t, c, "memory", "used_memory_dataset"); got != 0 {
+		t.Errorf("used_memory_dataset %d with no keys", got)
 	}
 }
 
 // allkeys-lfu keeps the keys read often.
 func TestEvictionAllkeysLFU(t *testing.T) {
-	srv := cairntest.StartCairn(t, "--maxmemory", "60000", "--maxmemory-policy", "allkeys-lfu", "--maxmemory-samples", "10")
+	maxmem := withClients(60000, 1)
+	srv := cairntest.StartCairn(t, "--maxmemory", strconv.FormatInt(maxmem, 10), "--maxmemory-policy", "allkeys-lfu", "--maxmemory-samples", "10")
 	c := cairntest.Dial(t, srv.Addr)
 	pipeline(t, c, setCmds("k", 300, value100)) // ~47 KB
 	var gets [][]string
@@ -343,7 +356,7 @@ func TestEvictionAllkeysLFU(t *testing.T) {
 	}
 	pipeline(t, c, gets)
 	pipeline(t, c, setCmds("n", 200, value100))
-	settle(t, c, 60000)
+	settle(t, c, maxmem)
 	hot := 0
 	for i := 0; i < 50; i++ {
 		if exists(t, c, fmt.Sprintf("k:%d", i)) {

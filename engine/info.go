@@ -124,7 +124,8 @@ func (s *Server) infoClients(b *strings.Builder) {
 func (s *Server) infoMemory(b *strings.Builder) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	used := s.store.UsedMemory()
+	dataset := s.store.UsedMemory()
+	used := s.usedMemory()
 	rss := storage.ResidentBytes()
 	if rss == 0 {
 		rss = int64(ms.Sys - ms.HeapReleased)
@@ -137,7 +138,7 @@ func (s *Server) infoMemory(b *strings.Builder) {
 	fmt.Fprintf(b, "used_memory:%d\r\nused_memory_human:%s\r\n", used, humanBytes(used))
 	fmt.Fprintf(b, "used_memory_rss:%d\r\nused_memory_rss_human:%s\r\n", rss, humanBytes(rss))
 	fmt.Fprintf(b, "used_memory_peak:%d\r\nused_memory_peak_human:%s\r\nused_memory_peak_perc:%.2f%%\r\n", peak, humanBytes(peak), float64(used)*100/float64(max(peak, 1)))
-	fmt.Fprintf(b, "used_memory_overhead:0\r\nused_memory_startup:0\r\nused_memory_dataset:%d\r\nused_memory_dataset_perc:%.2f%%\r\n", used, 100.0)
+	fmt.Fprintf(b, "used_memory_overhead:%d\r\nused_memory_startup:0\r\nused_memory_dataset:%d\r\nused_memory_dataset_perc:%.2f%%\r\n", used-dataset, dataset, float64(dataset)*100/float64(max(used, 1)))
 	fmt.Fprintf(b, "allocator_allocated:%d\r\nallocator_active:%d\r\nallocator_resident:%d\r\n", ms.HeapAlloc, ms.HeapInuse, ms.Sys-ms.HeapReleased)
 	fmt.Fprintf(b, "total_system_memory:%d\r\ntotal_system_memory_human:%s\r\n", totalSystemMemory(), humanBytes(totalSystemMemory()))
 	s.infoScriptMemory(b)

@@ -62,9 +62,10 @@ type Server struct {
 	monitoring atomic.Int32 // len(monitors), read without the lock by every command
 	notify     atomic.Pointer[notifyFlags]
 
-	clientsMu sync.Mutex
-	clients   map[uint64]*Client
-	lastID    atomic.Uint64
+	clientsMu   sync.Mutex
+	clients     map[uint64]*Client
+	clientCount atomic.Int64 // len(clients), for used_memory without the lock
+	lastID      atomic.Uint64
 
 	stats   stats
 	slowlog slowlog

@@ -207,10 +207,10 @@ func (s *Server) clientInfoLine(c *Client, now time.Time) string {
 	if track.on {
 		redir = int64(track.redirect)
 	}
-	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=%d oll=0 omem=%d tot-mem=%d events=r cmd=%s user=%s redir=%d resp=%d",
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=%d rbp=0 obl=%d oll=0 omem=%d tot-mem=%d events=r cmd=%s user=%s redir=%d resp=%d",
 		c.id, c.conn.RemoteAddr(), c.conn.LocalAddr(), c.conn.FD(), *c.name.Load(),
 		int64(now.Sub(c.created).Seconds()), (now.UnixMilli()-c.lastActive.Load())/1000,
-		flags, c.dbIndex(), sub, psub, ssub, c.multiLen.Load(), obl, obl, obl+16384, lastCmd, *c.user.Load(), redir, c.protoVersion())
+		flags, c.dbIndex(), sub, psub, ssub, c.multiLen.Load(), clientBufferBytes, obl, obl, obl+clientBufferBytes, lastCmd, *c.user.Load(), redir, c.protoVersion())
 }
 
 // flagString is CLIENT LIST's flags field, its letters in Redis 7.0's

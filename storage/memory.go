@@ -14,7 +14,8 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 )
 
-// Dataset accounting: Cairn's used_memory.
+// Dataset accounting: Cairn's used_memory_dataset (used_memory adds the
+// connections' buffers, engine/evict.go).
 //
 // Redis's used_memory is what its allocator holds, and maxmemory bounds it.
 // Cairn's data lives on disk, so the figure maxmemory bounds is a logical
