@@ -773,12 +773,15 @@ func (g *srGen) str(depth int) string {
 	case x < 21:
 		return g.format(depth)
 	case x < 23:
-		// Cairn differs: the number to string coercion of .. (and of the
-		// string functions given a number) does not use Lua's "%.14g":
-		// 2^53 .. '' is "9007199254740992" (Redis "9.007199254741e+15"),
-		// (1/0) .. '' is "+Inf" (Redis "inf"), -0.0 .. '' is "0" (Redis
-		// "-0"). Only strings are concatenated.
-		return "(" + g.str(depth+1) + " .. " + g.str(depth+1) + ")"
+		var operands []string
+		for range 2 + g.r.IntN(3) {
+			if g.chance(3) {
+				operands = append(operands, "("+g.num(depth+1)+")")
+			} else {
+				operands = append(operands, g.str(depth+1))
+			}
+		}
+		return "(" + strings.Join(operands, " .. ") + ")"
 	case x < 25:
 		return "redis.sha1hex(" + g.pick(g.str(depth+1), g.num(depth+1)) + ")"
 	case x < 28:

@@ -313,7 +313,7 @@ func (vm *luaVM) errorHandler() *lua.LFunction {
 	return vm.L.NewFunction(func(L *lua.LState) int {
 		if r := vm.run; r != nil {
 			for level := 1; level <= 2; level++ {
-				dbg, ok := L.GetStack(level)
+				dbg, ok := lualib.GetStack(L, level)
 				if !ok {
 					break
 				}

@@ -27,7 +27,7 @@ func argError(L *lua.LState, n int, msg string) {
 // raise is luaL_error for a Go function: the message gets the position of
 // the Lua code that called it, none when another Go function (pcall) did.
 func raise(L *lua.LState, text string) {
-	if dbg, ok := L.GetStack(1); ok {
+	if dbg, ok := GetStack(L, 1); ok {
 		if _, err := L.GetInfo("S", dbg, lua.LNil); err == nil && dbg.What == "G" {
 			L.Error(lua.LString(text), 0)
 		}

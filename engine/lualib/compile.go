@@ -11,7 +11,8 @@ import (
 )
 
 // Compile compiles a chunk; errors read like Lua's ("user_script:1:
-// ..."), in gopher-lua's words but for the commonest ones.
+// ..."), in gopher-lua's words but for the commonest ones. Its
+// concatenations write numbers as Lua does (see rewriteConcats).
 func Compile(code, chunk string) (*lua.FunctionProto, string) {
 	stmts, msg := parseChunk(code, chunk)
 	if msg != "" {
@@ -49,8 +50,10 @@ func parseChunk(code, chunk string) ([]ast.Stmt, string) {
 	return stmts, ""
 }
 
-// compileChunk compiles parsed statements, with errors worded as Compile's.
+// compileChunk compiles parsed statements, with errors worded as Compile's
+// and concatenations rewritten.
 func compileChunk(stmts []ast.Stmt, chunk string) (*lua.FunctionProto, string) {
+	rewriteConcats(stmts)
 	proto, err := lua.Compile(stmts, chunk)
 	if err != nil {
 		var ce *lua.CompileError
@@ -59,6 +62,7 @@ func compileChunk(stmts []ast.Stmt, chunk string) (*lua.FunctionProto, string) {
 		}
 		return nil, fmt.Sprintf("%s: %v", chunk, err)
 	}
+	bindConcat(proto)
 	return proto, ""
 }
 

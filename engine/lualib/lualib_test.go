@@ -66,6 +66,31 @@ func TestFormatNumber(t *testing.T) {
 	}
 }
 
+// .. writes numbers as tostring does, in any function, but leaves every
+// other operand to the VM: __concat metamethods, and its errors, worded and
+// placed as before.
+func TestConcat(t *testing.T) {
+	for code, want := range map[string]string{
+		"return 1/3 .. '|' .. 1e15 .. '|' .. 2^53 .. '|' .. 10":                                     "0.33333333333333|1e+15|9.007199254741e+15|10",
+		"return tonumber('-0') .. '|' .. 1/0 .. '|' .. -1/0 .. '|' .. 0/0":                          "-0|inf|-inf|-nan",
+		"return 1 .. 2 .. 0x10 .. 1e2":                                                              "1216100",
+		"local function f(x) return 'x' .. x end return f(1/3)":                                     "x0.33333333333333",
+		"local function f() return 1/3, 2 end return f() .. ''":                                     "0.33333333333333",
+		"return setmetatable({}, {__concat = function(a, b) return type(a) .. type(b) end}) .. 1/3": "tablenumber",
+		"return 'a' .. nil":          "error: test:1: cannot perform concat operation between string and nil",
+		"return 1 .. nil":            "error: test:1: cannot perform concat operation between number and nil",
+		"return nil .. 1.5 .. 'x'":   "error: test:1: cannot perform concat operation between nil and string",
+		"return 'a' .. 1/3 .. {}":    "error: test:1: cannot perform concat operation between number and table",
+		"return true .. 2":           "error: test:1: cannot perform concat operation between boolean and number",
+		"local x\nreturn 'a' ..\n x": "error: test:2: cannot perform concat operation between string and nil",
+		"local t = setmetatable({}, {__concat = 1})\n\nreturn t .. 1": "error: test:3: cannot perform concat operation between table and number",
+	} {
+		if got := run(t, code); got != want {
+			t.Errorf("%s\n got %q\nwant %q", code, got, want)
+		}
+	}
+}
+
 func TestChunkID(t *testing.T) {
 	long := strings.Repeat("x", 50)
 	for name, want := range map[string]string{

@@ -378,7 +378,7 @@ func luaPCall(L *lua.LState) int {
 // where is luaL_where: "chunk:line: " of the function level levels up the
 // stack, empty for a Go function.
 func where(L *lua.LState, level int) string {
-	dbg, ok := L.GetStack(level)
+	dbg, ok := GetStack(L, level)
 	if !ok {
 		return ""
 	}
