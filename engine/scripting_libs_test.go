@@ -100,16 +100,20 @@ func TestScriptStringFormatDifferential(t *testing.T) {
 		eval "return string.format('%s')" 0
 		eval "return string.format(12)" 0
 		eval "return string.format('%5.1s|', 'abc')" 0
+		eval "return {string.byte('abc', 1, 3), string.char(72, 105), string.len('abc'), string.lower('AbC'), string.upper('aBc'), string.reverse('abc'), string.sub('hello', 2, -2), string.rep('ab', 3)}" 0
+		eval "return {string.find('hello world', 'o w'), string.find('hello', 'l+'), string.match('key=val', '(%w+)=(%w+)')}" 0
+		eval "return {string.gsub('hello world', 'o', '0')}" 0
+		eval "return {string.gsub('abc', '%w', '%0%0')}" 0
 		eval "local t = {} for k, v in string.gmatch('a=1, b=2', '(%w+)=(%w+)') do t[#t + 1] = k .. v end return t" 0
 		eval "return 10 .. ''" 0
 		eval "return 1.5 .. ''" 0
 	`)
 }
 
-// The .. operator writes numbers as tostring does ("%.14g", glibc's inf
-// and nan), in EVAL scripts, in chunks compiled by loadstring and in
-// function libraries; the other operands, metamethods and errors behave as
-// before.
+// The .. operator and the string functions write numbers as tostring does
+// ("%.14g", glibc's inf and nan), in EVAL scripts, in chunks compiled by
+// loadstring and in function libraries; the other operands, metamethods
+// and errors behave as before.
 func TestScriptConcatDifferential(t *testing.T) {
 	d := cairntest.NewDiffer(t)
 	d.Run(`
@@ -146,6 +150,22 @@ func TestScriptConcatDifferential(t *testing.T) {
 		eval "local t = setmetatable({}, {__concat = string.rep}) return t .. 1" 0
 		eval "local t = setmetatable({}, {__concat = function(a, b) return select(2, pcall(error, 'e', 3)) end}) return t .. 1" 0
 		eval "return {(pcall(function() return 'a' .. nil end)), (pcall(function() return {} .. 1 end)), (pcall(function() return 1/3 .. true end))}" 0
+		eval "return {string.len(1/3), string.len(2^53), string.len(0/0), string.len(1/0), string.sub(2^53, 3), string.reverse(1/3), string.upper(1e15), string.rep(1/3, 2, 'x')}" 0
+		eval "return string.len(-0)" 0
+		eval "return {string.byte(1/0, 1, -1)}" 0
+		eval "return {string.find(1/3, '(3+)')}" 0
+		eval "return {string.find('x0.33333333333333y', 1/3, 1, true)}" 0
+		eval "return {string.match(1/3, '(%d)%.(%d+)')}" 0
+		eval "return {string.gsub(1/3, 3, 1/4)}" 0
+		eval "return {string.gsub('a1b', 1, 2^53)}" 0
+		eval "local t = {} for w in string.gmatch(2^53, '%d+') do t[#t + 1] = w end for w in string.gfind(1/3, '3+') do t[#t + 1] = w end return t" 0
+		eval "return {('x'):rep(2) .. 1/3, table.concat({1/3, 'a', 2^53}, 1/4)}" 0
+		eval "return assert(false, 1/3)" 0
+		eval "return {pcall(assert, false, 1/3)}" 0
+		eval "return {pcall(assert, false, 'm')}" 0
+		eval "return {assert(1, 2, 3)}" 0
+		eval "return assert()" 0
+		eval "return assert(nil, {})" 0
 	`)
 	d.Do("function", "load", "#!lua name=concatlib\n"+
 		"local loaded = 'at load: ' .. 1/3 .. ',' .. 2^53\n"+

@@ -717,7 +717,7 @@ func (g *srGen) num(depth int) string {
 	case x < 25:
 		return g.pick("#KEYS", "#ARGV")
 	case x < 26:
-		return "string.len(" + g.str(depth+1) + ")"
+		return "string.len(" + g.pick(g.str(depth+1), g.num(depth+1)) + ")"
 	case x < 28:
 		return "(" + srQuote(g.pick("10", " 5 ", "0x10", "1e2", "-2.5", ".5")) + " " + g.pick("+", "*", "-") + " " + g.numLit() + " + 0)"
 	default:
@@ -805,7 +805,7 @@ func (g *srGen) str(depth int) string {
 		return g.strLit()
 	case x < 38:
 		if g.chance(2) {
-			return "string.reverse(" + g.str(depth+1) + ")"
+			return "string.reverse(" + g.pick(g.str(depth+1), g.num(depth+1)) + ")"
 		}
 		return "string." + g.pick("upper", "lower") + "(" + srQuote(g.pick("abc", "MiXeD 12", "", "x\r\n", "\xc3\xa9t\xc3\xa9", "\xff\x80z")) + ")"
 	case x < 39:

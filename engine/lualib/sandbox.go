@@ -178,12 +178,13 @@ func (sb *Sandbox) guardFirst(fn lua.LValue) *lua.LFunction {
 // sandbox needs.
 func (sb *Sandbox) openBase(base *lua.LTable) {
 	L := sb.L
-	for _, name := range []string{"assert", "ipairs", "rawequal", "select", "type", "xpcall"} {
+	for _, name := range []string{"ipairs", "rawequal", "select", "type", "xpcall"} {
 		sb.SetGlobal(name, base.RawGetString(name))
 	}
 	sb.SetGlobal("unpack", L.NewFunction(luaUnpack))
 	sb.SetGlobal("_VERSION", lua.LString("Lua 5.1"))
 	sb.SetGlobal("_G", sb.Env)
+	sb.SetGlobal("assert", L.NewFunction(luaAssert))
 	sb.SetGlobal("error", L.NewFunction(luaError))
 	sb.SetGlobal("pcall", L.NewFunction(luaPCall))
 	sb.SetGlobal("tonumber", L.NewFunction(luaToNumber))
@@ -351,6 +352,18 @@ func luaError(L *lua.LState) int {
 	return 0
 }
 
+// luaAssert is Lua 5.1's assert: the message may be a number, written as
+// Lua writes numbers, and has no position under pcall, as luaL_error's.
+func luaAssert(L *lua.LState) int {
+	if L.GetTop() == 0 {
+		argError(L, 1, "value expected")
+	}
+	if !lua.LVAsBool(L.Get(1)) {
+		raise(L, optString(L, 2, "assertion failed!"))
+	}
+	return L.GetTop()
+}
+
 // luaPCall is Redis's pcall: an error table with an err field is caught
 // as that string.
 func luaPCall(L *lua.LState) int {
@@ -407,6 +420,12 @@ func (sb *Sandbox) openLibraries(base *lua.LTable, rnd *Rand48) {
 	str.RawSetString("char", L.NewFunction(strChar))
 	str.RawSetString("upper", L.NewFunction(func(L *lua.LState) int { return strCase(L, 'a', 'z', 'A'-'a') }))
 	str.RawSetString("lower", L.NewFunction(func(L *lua.LState) int { return strCase(L, 'A', 'Z', 'a'-'A') }))
+	for name, args := range map[string][]int{
+		"byte": {1}, "find": {1, 2}, "gmatch": {1, 2}, "gsub": {1, 2, 3}, "len": {1}, "match": {1, 2}, "reverse": {1}, "sub": {1},
+	} {
+		str.RawSetString(name, numbersAsStrings(L, str.RawGetString(name).(*lua.LFunction), args))
+	}
+	str.RawSetString("gfind", str.RawGetString("gmatch"))
 	str.RawSetString("__index", lua.LNil)
 	strProxy := sb.ReadOnly(str)
 	strMeta := L.NewTable()
@@ -437,6 +456,24 @@ func (sb *Sandbox) openLibraries(base *lua.LTable, rnd *Rand48) {
 	} {
 		sb.SetGlobal(name, sb.ReadOnly(lib))
 	}
+}
+
+// numbersAsStrings wraps one of gopher-lua's string functions so that a
+// number given as one of its string arguments (positions args; in Lua,
+// gsub's replacement may be a number too) arrives written as Lua writes
+// numbers. The function runs in the wrapper's frame, with its upvalues, so
+// its errors name it as before.
+func numbersAsStrings(L *lua.LState, fn *lua.LFunction, args []int) *lua.LFunction {
+	wrapper := L.NewFunction(func(L *lua.LState) int {
+		for _, n := range args {
+			if v, ok := L.Get(n).(lua.LNumber); ok {
+				L.Replace(n, lua.LString(FormatNumber(float64(v))))
+			}
+		}
+		return fn.GFunction(L)
+	})
+	wrapper.Upvalues = fn.Upvalues
+	return wrapper
 }
 
 // strCase is string.upper or string.lower as C Lua's are in the C locale:
