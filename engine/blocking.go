@@ -148,6 +148,8 @@ func (c *Client) waitBlocked(w *waiter, timeout time.Duration) {
 	closed, stop := c.conn.WatchClose()
 	var timer <-chan time.Time
 	if timeout > 0 {
+		c.timedBlock.Store(true)
+		defer c.timedBlock.Store(false)
 		t := time.NewTimer(timeout)
 		defer t.Stop()
 		timer = t.C

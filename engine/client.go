@@ -55,6 +55,8 @@ type Client struct {
 	watched    map[keyRef]struct{}
 	watchDirty atomic.Bool
 	blocked    atomic.Bool
+	timedBlock atomic.Bool // blocked with a timeout (clients_in_timeout_table)
+	postponed  atomic.Bool // held by CLIENT PAUSE: blocked too, as in Redis
 
 	subs  clientSubs // guarded by the server's pubsub lock
 	nsubs atomic.Int32
@@ -131,7 +133,7 @@ func (c *Client) ID() uint64 { return c.id }
 
 func (c *Client) dbIndex() int        { return int(c.db.Load()) }
 func (c *Client) protoVersion() int   { return int(c.proto.Load()) }
-func (c *Client) isBlocked() bool     { return c.blocked.Load() }
+func (c *Client) isBlocked() bool     { return c.blocked.Load() || c.postponed.Load() }
 func (c *Client) setProto(v int)      { c.w.SetProto(v); c.proto.Store(int32(v)) }
 func (c *Client) setUser(au *aclUser) { c.aclUser.Store(au); c.user.Store(&au.name) }
 

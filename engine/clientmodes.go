@@ -162,7 +162,9 @@ func (p *pauseState) wait(c *Client, cmd *command) {
 	ch, all := p.resumed, p.all
 	p.mu.Unlock()
 	if ch != nil && (all || c.heldByWritePause(cmd)) {
+		c.postponed.Store(true)
 		<-ch
+		c.postponed.Store(false)
 	}
 }
 

@@ -156,3 +156,55 @@ func TestMaxClients(t *testing.T) {
 		t.Errorf("third client got %q", reply)
 	}
 }
+
+// A client held by CLIENT PAUSE counts as blocked (blocked_clients, flag
+// b), as Redis's postponed clients do; only waits with a timeout are in
+// clients_in_timeout_table.
+func TestBlockedClientsCountDifferential(t *testing.T) {
+	d := cairntest.NewDiffer(t)
+	servers := [2]*cairntest.Conn{d.Redis, d.Cairn}
+	var held [2]*cairntest.Conn
+	for i, srv := range []*cairntest.Server{d.RedisServer, d.CairnServer} {
+		held[i] = cairntest.Dial(t, srv.Addr)
+	}
+	counts := func(step string, blocked, timed int64) {
+		t.Helper()
+		for i, c := range servers {
+			deadline := time.Now().Add(5 * time.Second)
+			for (infoField(t, c, "clients", "blocked_clients") != blocked || infoField(t, c, "clients", "clients_in_timeout_table") != timed) &&
+				time.Now().Before(deadline) {
+				time.Sleep(10 * time.Millisecond)
+			}
+			if got := infoField(t, c, "clients", "blocked_clients"); got != blocked {
+				t.Errorf("%s: server %d: blocked_clients %d, want %d", step, i, got, blocked)
+			}
+			if got := infoField(t, c, "clients", "clients_in_timeout_table"); got != timed {
+				t.Errorf("%s: server %d: clients_in_timeout_table %d, want %d", step, i, got, timed)
+			}
+		}
+	}
+	d.Do("CLIENT", "PAUSE", "60000", "WRITE")
+	for _, c := range held {
+		c.Send("SET", "k", "v")
+	}
+	counts("SET held by a pause", 1, 0)
+	for _, c := range servers {
+		if list := c.Do("CLIENT", "LIST"); !strings.Contains(list, "flags=b ") {
+			t.Errorf("CLIENT LIST during the pause lacks flags=b: %q", list)
+		}
+	}
+	d.Do("CLIENT", "UNPAUSE")
+	for _, c := range held {
+		if got := c.Read(); got != "+OK\r\n" {
+			t.Errorf("SET after the pause: %q", got)
+		}
+		c.Send("BLPOP", "list", "0")
+	}
+	counts("BLPOP without a timeout", 1, 0)
+	d.Do("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes")
+	for i, srv := range []*cairntest.Server{d.RedisServer, d.CairnServer} {
+		held[i] = cairntest.Dial(t, srv.Addr)
+		held[i].Send("BLPOP", "list", "100")
+	}
+	counts("BLPOP with a timeout", 1, 1)
+}

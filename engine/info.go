@@ -115,7 +115,8 @@ func (s *Server) infoClients(b *strings.Builder) {
 	fmt.Fprintf(b, "connected_clients:%d\r\ncluster_connections:0\r\nmaxclients:%d\r\n", n, s.conf().maxClients)
 	fmt.Fprintf(b, "client_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\n")
 	tracking, _, _ := s.tracking.stats()
-	fmt.Fprintf(b, "blocked_clients:%d\r\ntracking_clients:%d\r\nclients_in_timeout_table:%d\r\n", s.blockedClients(), tracking, s.blockedClients())
+	blocked, timed := s.blockedClients()
+	fmt.Fprintf(b, "blocked_clients:%d\r\ntracking_clients:%d\r\nclients_in_timeout_table:%d\r\n", blocked, tracking, timed)
 }
 
 // infoMemory is INFO memory. used_memory is the dataset's footprint, the

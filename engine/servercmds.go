@@ -293,15 +293,18 @@ func parseClientID(b []byte) (uint64, bool) {
 	return uint64(max(n, 0)), true
 }
 
-// blockedClients counts clients waiting in a blocking command.
-func (s *Server) blockedClients() int {
+// blockedClients counts clients waiting in a blocking command or held by
+// CLIENT PAUSE, and those of them whose wait has a timeout.
+func (s *Server) blockedClients() (blocked, timed int) {
 	s.clientsMu.Lock()
 	defer s.clientsMu.Unlock()
-	n := 0
 	for _, c := range s.clients {
 		if c.isBlocked() {
-			n++
+			blocked++
+		}
+		if c.timedBlock.Load() {
+			timed++
 		}
 	}
-	return n
+	return blocked, timed
 }
