@@ -157,11 +157,11 @@ func (p *pauseState) endLocked() {
 // wait holds a client's command back while a pause applies to it: ALL
 // holds every command, CLIENT UNPAUSE included (Redis 7.0 lets only the
 // timeout end it).
-func (p *pauseState) wait(c *Client, cmd *command) {
+func (p *pauseState) wait(c *Client, cmd *command, args [][]byte) {
 	p.mu.Lock()
 	ch, all := p.resumed, p.all
 	p.mu.Unlock()
-	if ch != nil && (all || c.heldByWritePause(cmd)) {
+	if ch != nil && (all || c.heldByWritePause(cmd, args)) {
 		c.postponed.Store(true)
 		<-ch
 		c.postponed.Store(false)
@@ -170,18 +170,27 @@ func (p *pauseState) wait(c *Client, cmd *command) {
 
 // heldByWritePause is whether CLIENT PAUSE WRITE holds cmd: a command
 // that may write or propagate, or EXEC of a transaction that queued one.
-func (c *Client) heldByWritePause(cmd *command) bool {
-	if cmd.write || cmd.pausedOnWrite {
-		return true
-	}
+func (c *Client) heldByWritePause(cmd *command, args [][]byte) bool {
 	if cmd.name == "exec" && c.multi != nil {
 		for _, q := range c.multi.queue {
-			if q.cmd.write || q.cmd.pausedOnWrite {
+			if c.s.mayWriteOrPropagate(q.cmd, q.args) {
 				return true
 			}
 		}
 	}
-	return false
+	return c.s.mayWriteOrPropagate(cmd, args)
+}
+
+// mayWriteOrPropagate is Redis's test of a command's flags for CLIENT PAUSE
+// WRITE (write or may-replicate): a script or function that declares its
+// flags (a shebang) counts as a write unless it is no-writes, whatever
+// the command it runs by (EVAL_RO included); without a shebang, or not
+// known yet, the command's own flags count.
+func (s *Server) mayWriteOrPropagate(cmd *command, args [][]byte) bool {
+	if flags, ok := s.scriptFlagsOf(cmd, args); ok && flags&flagEvalCompat == 0 {
+		return flags&flagNoWrites == 0
+	}
+	return cmd.write || cmd.pausedOnWrite
 }
 
 // active reports whether a pause is on (active expiry waits for its end).

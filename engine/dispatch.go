@@ -190,7 +190,7 @@ func (c *Client) Exec(args [][]byte, more bool) {
 	}
 	// As in Redis, a pause holds a command before MULTI queues it, and
 	// WRITE holds an EXEC whose transaction may write.
-	s.pause.wait(c, cmd)
+	s.pause.wait(c, cmd, args)
 	if c.multi != nil && !cmd.txControl {
 		c.queue(cmd, args)
 		mark := c.w.Len()

@@ -152,6 +152,36 @@ var scCases = []struct{ name, script string }{
 		get killed
 		del killed
 	`},
+	{"CLIENT PAUSE WRITE holds scripts by their declared flags", `
+		function load replace "#!lua name=pauselib\nredis.register_function{function_name='ro', callback=function() return 'hello' end, flags={'no-writes'}}\nredis.register_function('rw', function() return 'rw' end)"
+		script load "#!lua flags=no-writes\nreturn 2"
+		set x y
+		client pause 60000 write
+		b: eval "#!lua flags=no-writes\nreturn 'unique'" 0
+		b: evalsha ae33f9227913b24d053a555637f98260b23bd3a3 0
+		b: eval_ro "return redis.call('get', KEYS[1])" 1 x
+		b: fcall ro 0
+		b: fcall_ro ro 0
+		b: eval_ro "return redis.call('publish', 'ch', 'm')" 0
+		b: multi
+		b: eval "#!lua flags=no-writes\nreturn 12" 0
+		b: exec
+		b: > eval "#!lua\nreturn 13" 0
+		b: ?
+		client unpause
+		b: < eval "#!lua\nreturn 13" 0
+		client pause 60000 write
+		b: > fcall rw 0
+		b: ?
+		client unpause
+		b: < fcall rw 0
+		client pause 60000 write
+		b: > eval "return 14" 0
+		b: ?
+		client unpause
+		b: < eval "return 14" 0
+		function delete pauselib
+	`},
 	{"CLIENT KILL USER SKIPME no closes the caller after its reply", `
 		acl setuser victim on nopass +@all ~*
 		b: auth victim x
