@@ -123,7 +123,7 @@ func (x *Ctx) tx() *storage.Tx {
 // key past its deadline is deleted on the spot (lazy expiry) and reported
 // as absent. A replica deletes nothing itself, as in Redis: its master's
 // DEL follows, its master's commands still see the key, and other clients
-// do not.
+// do not. Nor does a server under CLIENT PAUSE, which must not write.
 func (x *Ctx) lookup(db int, key []byte) *storage.Meta {
 	m, err := x.tx().Meta(db, key)
 	x.must(err)
@@ -134,7 +134,9 @@ func (x *Ctx) lookup(db int, key []byte) *storage.Meta {
 			}
 			return nil
 		}
-		x.expire(db, key)
+		if !x.s.pause.active() {
+			x.expire(db, key)
+		}
 		return nil
 	}
 	return m

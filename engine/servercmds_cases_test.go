@@ -182,6 +182,18 @@ var scCases = []struct{ name, script string }{
 		b: < eval "return 14" 0
 		function delete pauselib
 	`},
+	{"no key expires under CLIENT PAUSE, not even one read past its deadline", `
+		set k v px 50
+		client pause 60000 write
+		wait 1 200
+		get k
+		exists k
+		dbsize
+		client unpause
+		dbsize
+		get k
+		dbsize
+	`},
 	{"CLIENT KILL USER SKIPME no closes the caller after its reply", `
 		acl setuser victim on nopass +@all ~*
 		b: auth victim x
