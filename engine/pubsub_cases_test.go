@@ -64,6 +64,13 @@ func TestPubSubOrderCasesDifferential(t *testing.T) {
 			{0, "MULTI; SUBSCRIBE ch1; PSUBSCRIBE __keyevent@0__:*; PUBLISH ch1 hi; SET k1 x; PING; EXEC"}}},
 		{"exec-reply-off", "KEAm", []step{{0, "HELLO 3; PSUBSCRIBE __keyevent@0__:*; SET k1 v"},
 			{0, "MULTI; MGET k1 nokey; CLIENT REPLY OFF; MGET nokey3 k1; EXEC; CLIENT REPLY ON"}}},
+		// A script's read-only command has its caller track the keys the
+		// script declared, not those read; EVAL_RO itself tracks nothing.
+		{"tracking-script-keys", "", []step{{0, "HELLO 3; CLIENT TRACKING ON"},
+			{0, "EVAL redis.call('set','key3','bar') 2 key1 key2"}, {1, "MSET key2 1 key1 1"},
+			{0, "EVAL redis.call('get','key3') 2 key1 key2"}, {1, "MSET key2 2 key1 2 key3 x"},
+			{0, "EVAL_RO redis.call('ping') 2 key1 key2"}, {1, "MSET key2 3 key1 3"},
+			{0, "EVAL_RO redis.call('get','key1') 2 key1 key2"}, {1, "MSET key2 4 key1 4"}}},
 		// CLIENT REPLY OFF and SKIP silence replies, not pushes: pub/sub
 		// confirmations (in RESP2 too) and DEBUG PROTOCOL PUSH's.
 		{"reply-off-subscribe-resp3", "", []step{{0, "HELLO 3; CLIENT REPLY OFF; SUBSCRIBE ch1; PSUBSCRIBE ch*; CLIENT REPLY ON"},

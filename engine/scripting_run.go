@@ -235,8 +235,8 @@ func (r *scriptRun) exec(args [][]byte) ([]byte, string) {
 	// commandstats, latencystats, the latency monitor and SLOWLOG.
 	s.account(sub, s.runTimed(sub))
 	s.feedMonitors(sub, "lua")
-	sub.c = x.c // the caller tracks the keys its script read (CLIENT TRACKING)
-	x.trackReads = addTrackedReads(x.trackReads, len(x.modified), sub)
+	sub.c = x.c // the caller tracks its script's keys (CLIENT TRACKING)
+	addScriptRead(x, sub)
 	x.modified = append(x.modified, sub.modified...)
 	// The keyspace notifications of the caller's own subscriptions go
 	// among its replies where the command ran, after the messages the

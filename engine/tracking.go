@@ -293,17 +293,27 @@ func cmdClientTrackingInfo(x *Ctx) {
 // trackedKeys are the keys a read-only command read that its client
 // tracks: in the default (non-BCAST) mode, honouring OPTIN/OPTOUT.
 func trackedKeys(x *Ctx) [][]byte {
-	c := x.c
-	if c == nil || !c.track.on {
-		return nil
-	}
-	t := &c.track
-	if t.bcast || !x.cmd.readonly || (t.optin && t.caching != 1) || (t.optout && t.caching == -1) {
+	if !tracksRead(x) {
 		return nil
 	}
 	keys, _ := x.keyArgs()
 	return keys
 }
+
+// tracksRead is whether x's client remembers what x reads. A read-only
+// script command (EVAL_RO ...) does not count itself: the commands its
+// script runs do, as Redis's call() decides.
+func tracksRead(x *Ctx) bool {
+	c := x.c
+	if c == nil || !c.track.on {
+		return false
+	}
+	t := &c.track
+	return !t.bcast && x.cmd.readonly && !readOnlyScriptCommands[x.cmd.name] &&
+		!(t.optin && t.caching != 1) && !(t.optout && t.caching == -1)
+}
+
+var readOnlyScriptCommands = map[string]bool{"eval_ro": true, "evalsha_ro": true, "fcall_ro": true}
 
 // rememberReads records the keys a command read, for its client.
 func (s *Server) rememberReads(x *Ctx) {
@@ -339,10 +349,27 @@ type trackedRead struct {
 // addTrackedReads appends sub's tracked reads to reads, sub running after
 // written writes of the enclosing command.
 func addTrackedReads(reads []trackedRead, written int, sub *Ctx) []trackedRead {
+	return addTrackedReadsOf(reads, written, sub, sub)
+}
+
+// addScriptRead is addTrackedReads for a command sub a script of x ran:
+// when it reads, the caller tracks the keys the script command declared
+// (KEYS), not those sub read, as Redis's trackingRememberKeys takes the
+// script caller's command.
+func addScriptRead(x, sub *Ctx) {
+	x.trackReads = addTrackedReadsOf(x.trackReads, len(x.modified), sub, x)
+}
+
+// addTrackedReadsOf is addTrackedReads where a tracked read of sub
+// remembers the keys of keysOf.
+func addTrackedReadsOf(reads []trackedRead, written int, sub, keysOf *Ctx) []trackedRead {
 	for _, r := range sub.trackReads { // a script inside EXEC
 		reads = append(reads, trackedRead{written + r.at, r.keys})
 	}
-	if keys := trackedKeys(sub); keys != nil {
+	if !tracksRead(sub) {
+		return reads
+	}
+	if keys, _ := keysOf.keyArgs(); keys != nil {
 		// After the keys it expired, which it deleted before reading.
 		reads = append(reads, trackedRead{written + len(sub.modified), cloneKeys(keys)})
 	}
