@@ -102,6 +102,32 @@ func TestMonitorFormat(t *testing.T) {
 	}
 }
 
+// EVAL and FCALL are shown before the commands their script runs, even
+// when they fail.
+func TestMonitorScriptsDifferential(t *testing.T) {
+	d := cairntest.NewDiffer(t)
+	d.Do("FUNCTION", "LOAD", "#!lua name=mon\nredis.register_function('setfoo', function() return redis.call('set', 'foo', 'bar') end)")
+	monR, monC := cairntest.Dial(t, d.RedisServer.Addr), cairntest.Dial(t, d.CairnServer.Addr)
+	monR.Do("MONITOR")
+	monC.Do("MONITOR")
+	d.Run(`
+		fcall setfoo 0
+		fcall_ro nosuch 0
+		fcall setfoo abc
+		eval "return redis.call('get', 'foo')" 0
+	`)
+	// The timestamp and the client's port differ; the rest must not.
+	stamp, port := regexp.MustCompile(`^\+\d+\.\d{6} `), regexp.MustCompile(`127\.0\.0\.1:\d+`)
+	for i := 0; i < 6; i++ {
+		r, _ := monR.ReadTimeout(time.Second)
+		c, _ := monC.ReadTimeout(time.Second)
+		r, c = port.ReplaceAllString(stamp.ReplaceAllString(r, ""), "client"), port.ReplaceAllString(stamp.ReplaceAllString(c, ""), "client")
+		if r != c {
+			t.Errorf("MONITOR line %d:\n redis: %q\n cairn: %q", i, r, c)
+		}
+	}
+}
+
 // A subscriber that does not read is cut off by client-output-buffer-limit
 // pubsub instead of growing the server's memory without bound.
 func TestSlowSubscriberDisconnected(t *testing.T) {

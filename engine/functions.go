@@ -28,6 +28,10 @@ func init() {
 }
 
 func cmdFCall(x *Ctx, readOnly bool) {
+	// As in Redis, the call is shown to MONITOR before the commands the
+	// function runs, even when it fails (FCALL is skip_monitor, so the
+	// dispatcher does not show it).
+	x.s.showMonitors(x, x.c.monitorSource())
 	fr := x.s.scripts.functions
 	f := fr.function(string(x.args[1]))
 	if f == nil {
@@ -91,7 +95,11 @@ func cmdFunctionDelete(x *Ctx) {
 }
 
 func cmdFunctionFlush(x *Ctx) {
-	if len(x.args) > 3 || (len(x.args) == 3 && !eq(x.args[2], "async") && !eq(x.args[2], "sync")) {
+	if len(x.args) > 3 {
+		x.subcommandSyntaxError()
+		return
+	}
+	if len(x.args) == 3 && !eq(x.args[2], "async") && !eq(x.args[2], "sync") {
 		x.fail("ERR FUNCTION FLUSH only supports SYNC|ASYNC option")
 		return
 	}

@@ -57,7 +57,7 @@ func (f *functionCodes) Function(code []byte) error {
 
 func cmdFunctionRestore(x *Ctx) {
 	if len(x.args) > 4 {
-		x.failf("ERR unknown subcommand or wrong number of arguments for '%s'. Try FUNCTION HELP.", x.args[1])
+		x.subcommandSyntaxError()
 		return
 	}
 	policy := "append"

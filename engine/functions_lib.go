@@ -128,6 +128,9 @@ func parseLibraryHeader(code string) (engine, name, body, reject string) {
 	return engine, name, code[end:], ""
 }
 
+// errLibraryName is Redis's error for a bad library or function name.
+const errLibraryName = "Library names can only contain letters, numbers, or underscores(_) and must be at least one character long"
+
 // validName checks a library or function name: letters, digits and
 // underscores, at least one.
 func validName(name string) bool {
@@ -152,7 +155,7 @@ func (fr *functionRegistry) create(code string, existing map[string]*functionLib
 	case reject != "":
 		return nil, reject
 	case !validName(name):
-		return nil, "ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long"
+		return nil, "ERR " + errLibraryName
 	case !strings.EqualFold(engine, "lua"):
 		return nil, "ERR Engine '" + engine + "' not found"
 	case existing[name] != nil:
@@ -224,7 +227,7 @@ func (fr *functionRegistry) registerFunction(L *lua.LState) int {
 	}
 	switch {
 	case !validName(f.name):
-		raise(L, "Function names can only contain letters, numbers, or underscores(_) and must be at least one character long")
+		raise(L, errLibraryName) // sic: Redis words a bad function name so
 	case lib.functions[f.name] != nil:
 		raise(L, "Function already exists in the library")
 	}

@@ -48,6 +48,7 @@ func TestFunctionsDifferential(t *testing.T) {
 	d.Run(`
 		function load
 		function flush bad
+		function flush sync extra
 		function flush async
 		function list
 		function flush sync
@@ -147,6 +148,10 @@ func TestFunctionLoadErrorsDifferential(t *testing.T) {
 	d.Run("fcall shared 0")
 	d.Do("function", "load", "replace", "#!lua name=first\nreturn nosuch")
 	d.Run("fcall shared 0")
+	// Redis words a bad function name as a bad library name.
+	for _, name := range []string{"bad-name", "", "nul\\0byte"} {
+		d.Do("function", "load", "replace", "#!lua name=badfn\nredis.register_function('"+name+"', function() end)")
+	}
 }
 
 // What functions see when they run.
