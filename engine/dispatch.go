@@ -139,6 +139,18 @@ func (s *Server) lookupCommand(args [][]byte) (*command, string) {
 	return cmd, ""
 }
 
+// findCommand is Redis's lookupCommand: the command, or the container's
+// subcommand when there is an argument after a container's name; nil if
+// unknown. Unlike lookupCommand, the arity is not checked.
+func (s *Server) findCommand(args [][]byte) *command {
+	var buf [32]byte
+	cmd := s.commands[string(lowerInto(buf[:0], args[0]))]
+	if cmd == nil || cmd.subs == nil || len(args) < 2 {
+		return cmd
+	}
+	return cmd.subs[string(lowerInto(buf[:0], args[1]))]
+}
+
 // lowerInto appends b in ASCII lower case to dst (no allocation for
 // command names that fit dst's capacity).
 func lowerInto(dst, b []byte) []byte {

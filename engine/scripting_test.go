@@ -353,6 +353,27 @@ func TestScriptAPIDifferential(t *testing.T) {
 	`)
 }
 
+// redis.acl_check_cmd answers for the user running the script.
+func TestScriptACLCheckDifferential(t *testing.T) {
+	d := cairntest.NewDiffer(t)
+	d.Run(`
+		acl setuser bob on >123 +@scripting +set +config|get ~x* ~1e+20
+		eval "return redis.acl_check_cmd('get')" 0
+		eval "return redis.acl_check_cmd('config')" 0
+		eval "return redis.acl_check_cmd('config', 'nosuch')" 0
+		auth bob 123
+		eval "return redis.acl_check_cmd('set', 'xx', 1)" 1 xx
+		eval "return redis.acl_check_cmd('hset', 'xx', 'f', 1)" 1 xx
+		eval "return redis.acl_check_cmd('set', 'yy', 1)" 0
+		eval "return redis.acl_check_cmd('set', 1e20, 1)" 0
+		eval "return redis.acl_check_cmd('set')" 0
+		eval "return redis.acl_check_cmd('config', 'get', 'x')" 0
+		eval "return redis.acl_check_cmd('config', 'set', 'x', 'y')" 0
+		eval "return redis.acl_check_cmd('invalid-cmd', 'arg')" 0
+		acl log
+	`)
+}
+
 // KEYS and ARGV, and what scripts see of them.
 func TestScriptKeysArgvDifferential(t *testing.T) {
 	d := cairntest.NewDiffer(t)

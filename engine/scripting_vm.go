@@ -132,20 +132,9 @@ func (vm *luaVM) call(L *lua.LState, raiseErrors bool) int {
 		L.Push(t)
 		return 1
 	}
-	n := L.GetTop()
-	if n == 0 {
-		return fail("Please specify at least one argument for this redis lib call", false)
-	}
-	args := make([][]byte, n)
-	for i := range args {
-		switch v := L.Get(i + 1).(type) {
-		case lua.LString:
-			args[i] = []byte(v)
-		case lua.LNumber:
-			args[i] = []byte(lualib.FormatArgNumber(float64(v)))
-		default:
-			return fail("Lua redis lib command arguments must be strings or integers", false)
-		}
+	args, bad := commandArgs(L)
+	if bad != "" {
+		return fail(bad, false)
 	}
 	reply, reject := r.exec(args)
 	if r.ldb != nil && r.ldb.step {
@@ -165,6 +154,27 @@ func (vm *luaVM) call(L *lua.LState, raiseErrors bool) int {
 	}
 	L.Push(v)
 	return 1
+}
+
+// commandArgs reads the command a script passes to redis.call, pcall or
+// acl_check_cmd, or returns the error Redis gives for its arguments.
+func commandArgs(L *lua.LState) ([][]byte, string) {
+	n := L.GetTop()
+	if n == 0 {
+		return nil, "Please specify at least one argument for this redis lib call"
+	}
+	args := make([][]byte, n)
+	for i := range args {
+		switch v := L.Get(i + 1).(type) {
+		case lua.LString:
+			args[i] = []byte(v)
+		case lua.LNumber:
+			args[i] = []byte(lualib.FormatArgNumber(float64(v)))
+		default:
+			return nil, "Lua redis lib command arguments must be strings or integers"
+		}
+	}
+	return args, ""
 }
 
 // breakpoint is redis.breakpoint(): in a debugging session it stops the
@@ -237,25 +247,25 @@ func (vm *luaVM) setRepl(L *lua.LState) int {
 	return 0
 }
 
-// aclCheckCmd is redis.acl_check_cmd: Cairn's only user, default, may run
-// every command; an unknown one is an error.
+// aclCheckCmd is redis.acl_check_cmd: whether the user of the client
+// running the script may run the command with these arguments. As in
+// Redis, the command is looked up without an arity check, and nothing is
+// logged.
 func (vm *luaVM) aclCheckCmd(L *lua.LState) int {
-	n := L.GetTop()
-	if n == 0 {
-		raise(L, "Please specify at least one argument for this redis lib call")
+	r := vm.run
+	if r == nil {
+		raise(L, "redis.acl_check_cmd can only be called inside a script invocation")
 	}
-	args := make([][]byte, n)
-	for i := range args {
-		s, ok := luaStringArg(L.Get(i + 1))
-		if !ok {
-			raise(L, "Lua redis lib command arguments must be strings or integers")
-		}
-		args[i] = []byte(s)
+	args, bad := commandArgs(L)
+	if bad != "" {
+		raise(L, bad)
 	}
-	if _, reject := vm.e.s.lookupCommand(args); reject != "" {
+	cmd := vm.e.s.findCommand(args)
+	if cmd == nil {
 		raise(L, "Invalid command passed to redis.acl_check_cmd()")
 	}
-	L.Push(lua.LTrue)
+	u := r.x.c.aclUser.Load()
+	L.Push(lua.LBool(u == nil || u.get().check(cmd, args).denial == aclAllowed))
 	return 1
 }
 
