@@ -201,6 +201,10 @@ func cmdDebug(x *Ctx) {
 		}
 		x.s.activeExpire.Store(on != 0)
 		x.w.OK()
+	case sub == "set-disable-deny-scripts" && len(x.args) == 3:
+		// Redis's tests use it to call DEBUG, CLIENT LIST... from scripts.
+		x.s.scriptsRunNoscript.Store(atoi(string(x.args[2])) != 0)
+		x.w.OK()
 	case sub == "log" && len(x.args) == 3:
 		x.s.log.Warningf("DEBUG LOG: %s", x.args[2])
 		x.w.OK()

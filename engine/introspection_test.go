@@ -52,6 +52,22 @@ func TestDebugProtocolDifferential(t *testing.T) {
 	`)
 }
 
+// DEBUG SET-DISABLE-DENY-SCRIPTS lets scripts call noscript commands.
+func TestDebugDisableDenyScriptsDifferential(t *testing.T) {
+	d := cairntest.NewDiffer(t, "--enable-debug-command", "yes")
+	d.Run(`
+		eval "return redis.call('debug', 'protocol', 'bignum')" 0
+		debug set-disable-deny-scripts 1
+		eval "return redis.call('debug', 'protocol', 'bignum')" 0
+		eval "redis.setresp(3) return redis.call('debug', 'protocol', 'map')" 0
+		eval "return redis.call('function', 'flush')" 0
+		debug set-disable-deny-scripts abc
+		eval "return redis.call('debug', 'protocol', 'bignum')" 0
+		debug set-disable-deny-scripts 1 2
+		debug set-disable-deny-scripts
+	`)
+}
+
 // DEBUG RELOAD saves and loads the dataset back, converting encodings as
 // Redis does on load; NOSAVE loads the last file, NOFLUSH merges it in.
 func TestDebugReloadDifferential(t *testing.T) {

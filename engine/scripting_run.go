@@ -276,7 +276,7 @@ func (r *scriptRun) admit(args [][]byte) (*command, string) {
 		return cmd, "Wrong number of args calling Redis command from script"
 	case reject != "":
 		return nil, "Unknown Redis command called from script"
-	case cmd.spec.HasFlag("noscript"):
+	case cmd.spec.HasFlag("noscript") && !s.scriptsRunNoscript.Load():
 		return cmd, "This Redis command is not allowed from script"
 	}
 	// Then Redis's order: the caller's ACL permissions, then whether the

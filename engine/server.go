@@ -53,9 +53,10 @@ type Server struct {
 	pause    pauseState
 	latency  latencyMonitor
 
-	activeExpire atomic.Bool // DEBUG SET-ACTIVE-EXPIRE turns it off
-	skipChecksum atomic.Bool // DEBUG SET-SKIP-CHECKSUM-VALIDATION turns it on
-	evict        evictState  // maxmemory and eviction (evict.go)
+	activeExpire       atomic.Bool // DEBUG SET-ACTIVE-EXPIRE turns it off
+	skipChecksum       atomic.Bool // DEBUG SET-SKIP-CHECKSUM-VALIDATION turns it on
+	scriptsRunNoscript atomic.Bool // DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may call noscript commands
+	evict              evictState  // maxmemory and eviction (evict.go)
 
 	monitorsMu sync.Mutex
 	monitors   map[*Client]struct{}
