@@ -312,6 +312,7 @@ func TestScriptCMsgpackDifferential(t *testing.T) {
 		eval "return {cmsgpack.pack(string.rep('a', 40)):sub(1, 3), cmsgpack.pack(string.rep('a', 300)):sub(1, 4), cmsgpack.pack(1.5), cmsgpack.pack(0.1), cmsgpack.pack(-1, -33, -200, 200, 70000, 5000000000, -5000000000, -40000, -3000000000), cmsgpack.pack({1, 2, 3}), cmsgpack.pack({a = 1}), cmsgpack.pack({[1] = 1, [3] = 3}), cmsgpack.pack(nil, true, false), cmsgpack.pack(1/0), cmsgpack.pack(2^64), cmsgpack.pack({}), cmsgpack.pack(function() end)}" 0
 		eval "local t = {} for i = 1, 20 do t[i] = i end return cmsgpack.pack(t):sub(1, 3)" 0
 		eval "local t = {} t[1] = t return cmsgpack.pack(t)" 0
+		eval "local a = {x = nil, y = 5} a.x = {x = a} local h = '' for c in cmsgpack.pack(a):gmatch('.') do h = h .. string.format('%02x', c:byte()) end return h" 0
 		eval "return {cmsgpack.unpack(cmsgpack.pack(1, 2, 'x'))}" 0
 		eval "local t = cmsgpack.unpack(cmsgpack.pack({1, {2, 3}, 'x'})) return t" 0
 		eval "local t = cmsgpack.unpack(cmsgpack.pack({a = 'b'})) return t.a" 0
