@@ -239,14 +239,17 @@ func cmdDebug(x *Ctx) {
 // debugReload is DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save the RDB,
 // then load it back in place of the dataset (or, with NOFLUSH, into it,
 // a key of the same name replaced, as MERGE asks), as a restart of Redis
-// would, encodings converted as Redis converts what it loads. Every
+// would, encodings converted as Redis converts what it loads. NOFLUSH
+// without MERGE fails, as in Redis, on a function library the server
+// has already (on a key, Redis exits: Cairn replaces it). Every
 // other command waits meanwhile, so no write falls between the save and
 // the load.
 func debugReload(x *Ctx) {
-	flush, save := true, true
+	flush, save, merge := true, true, false
 	for _, opt := range x.args[2:] {
 		switch {
-		case eq(opt, "merge"): // duplicates are always replaced
+		case eq(opt, "merge"): // keys of the same name are replaced anyway
+			merge = true
 		case eq(opt, "noflush"):
 			flush = false
 		case eq(opt, "nosave"):
@@ -281,7 +284,7 @@ func debugReload(x *Ctx) {
 	if flush {
 		_, x.ready, err = s.replaceDataset(rd, false)
 	} else {
-		_, err = ImportRDB(s.store, rd, ImportOptions{Config: s.cfg})
+		_, err = ImportRDB(s.store, rd, ImportOptions{Config: s.cfg, NoFunctionReplace: !merge})
 		if err == nil {
 			x.ready = s.datasetLoaded()
 		}

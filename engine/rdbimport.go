@@ -39,6 +39,10 @@ type ImportOptions struct {
 	Config Config
 	// Progress, if set, is called about once a second.
 	Progress func(ImportStats)
+	// NoFunctionReplace makes a library the store holds already an error,
+	// as Redis's load without RDBFLAGS_ALLOW_DUP (DEBUG RELOAD NOFLUSH
+	// without MERGE).
+	NoFunctionReplace bool
 }
 
 // ImportRDB loads an RDB file into the store, streaming it through
@@ -54,6 +58,11 @@ func ImportRDB(store *storage.Store, r io.Reader, o ImportOptions) (ImportStats,
 	dec := rdb.NewDecoder(r)
 	im := &importer{store: store, loader: l, dec: dec, now: time.Now().UnixMilli(), progress: o.Progress, last: time.Now()}
 	im.load = rdbLoadCtx{tx: l.Tx(), flush: l.Flush, cfg: o.Config}
+	if o.NoFunctionReplace {
+		if im.stored, err = store.FunctionLibraries(); err != nil {
+			return ImportStats{}, errors.Join(err, l.Abort())
+		}
+	}
 	if err := dec.Decode(im); err != nil {
 		return im.stats, errors.Join(err, l.Abort())
 	}
@@ -91,6 +100,7 @@ type importer struct {
 	now       int64
 	stats     ImportStats
 	functions [][]byte
+	stored    map[string]string // the libraries that may not be replaced (NoFunctionReplace)
 	progress  func(ImportStats)
 	last      time.Time
 	load      rdbLoadCtx
@@ -101,8 +111,12 @@ func (im *importer) Aux(key, value []byte) error { return nil }
 // Function keeps a library for after the keys: libraries are stored once
 // the file is known to be good.
 func (im *importer) Function(code []byte) error {
-	if _, _, _, reject := parseLibraryHeader(string(code)); reject != "" {
+	_, name, _, reject := parseLibraryHeader(string(code))
+	if reject != "" {
 		return im.fail(nil, fmt.Errorf("function library: %s", reject))
+	}
+	if _, exists := im.stored[name]; exists {
+		return im.fail(nil, fmt.Errorf("function library '%s' already exists", name))
 	}
 	im.functions = append(im.functions, code)
 	return nil
