@@ -177,7 +177,10 @@ func cmdDebug(x *Ctx) {
 		time.Sleep(time.Duration(secs * float64(time.Second)))
 		x.w.OK()
 	case sub == "object" && len(x.args) == 3:
-		m := x.lookup(x.db, x.args[2])
+		// As in Redis, the key is read as stored: a key past its deadline
+		// is not expired, its access not counted.
+		m, err := x.tx().Peek(x.db, x.args[2])
+		x.must(err)
 		if m == nil {
 			x.fail(errNoSuchKey)
 			return

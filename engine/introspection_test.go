@@ -52,6 +52,27 @@ func TestDebugProtocolDifferential(t *testing.T) {
 	`)
 }
 
+// DEBUG OBJECT shows a key past its deadline that nothing expired yet
+// (Redis's "Script delete the expired key" relies on it).
+func TestDebugObjectExpiredKey(t *testing.T) {
+	d := cairntest.NewDiffer(t, "--enable-debug-command", "yes")
+	d.Run(`
+		debug set-active-expire 0
+		set key value px 1
+	`)
+	time.Sleep(5 * time.Millisecond)
+	for _, c := range []*cairntest.Conn{d.Redis, d.Cairn} {
+		if got := c.Do("DEBUG", "OBJECT", "key"); !strings.HasPrefix(got, "+Value at:") {
+			t.Errorf("DEBUG OBJECT of a key past its deadline: %q", got)
+		}
+	}
+	d.Run(`
+		eval "return redis.call('exists', 'key')" 0
+		debug object key
+		debug set-active-expire 1
+	`)
+}
+
 // DEBUG SET-DISABLE-DENY-SCRIPTS lets scripts call noscript commands.
 func TestDebugDisableDenyScriptsDifferential(t *testing.T) {
 	d := cairntest.NewDiffer(t, "--enable-debug-command", "yes")
