@@ -104,6 +104,7 @@ type settings struct {
 	latencyThreshold int64
 	latencyTracking  bool
 	minReplicas      bool // min-replicas-to-write and min-replicas-max-lag both set (minreplicas.go)
+	trackedKeysMax   int  // tracking-table-max-keys; 0: no limit
 }
 
 // outputLimits is client-output-buffer-limit for the client classes Cairn
@@ -163,7 +164,7 @@ func New(store *storage.Store, cfg Config, log *rlog.Logger, configFile, dataDir
 	s.loadNotify()
 	s.initEviction() // maxmemory (evict.go)
 	cfg.OnSet("notify-keyspace-events", func(string) error { s.loadNotify(); return nil })
-	for _, name := range []string{"proto-max-bulk-len", "slowlog-log-slower-than", "slowlog-max-len", "hz", "maxclients", "client-output-buffer-limit", "latency-monitor-threshold", "latency-tracking", "min-replicas-to-write", "min-replicas-max-lag"} {
+	for _, name := range []string{"proto-max-bulk-len", "slowlog-log-slower-than", "slowlog-max-len", "hz", "maxclients", "client-output-buffer-limit", "latency-monitor-threshold", "latency-tracking", "min-replicas-to-write", "min-replicas-max-lag", "tracking-table-max-keys"} {
 		cfg.OnSet(name, func(string) error { s.loadSettings(); return nil })
 	}
 	cfg.OnSet("appendfsync", func(v string) error { store.SetFsync(parseFsync(v)); return nil })
@@ -197,6 +198,7 @@ func (s *Server) loadSettings() {
 		latencyThreshold: s.cfg.Int("latency-monitor-threshold"),
 		latencyTracking:  s.cfg.Bool("latency-tracking"),
 		minReplicas:      s.cfg.Int("min-replicas-to-write") > 0 && s.cfg.Int("min-replicas-max-lag") > 0,
+		trackedKeysMax:   int(s.cfg.Int("tracking-table-max-keys")),
 	})
 }
 
@@ -250,6 +252,7 @@ func (s *Server) cron() {
 		s.opsRate.sample(s.stats.commandsProcessed.Load())
 		s.netRate[0].sample(s.stats.netInput.Load())
 		s.netRate[1].sample(s.stats.netOutput.Load())
+		s.limitTrackedKeys()
 		// A replica leaves expiry to its master, whose DELs it applies.
 		if !s.pause.active() && s.activeExpire.Load() && s.replica.Load() == nil {
 			start := time.Now()

@@ -324,6 +324,37 @@ func (s *Server) rememberReads(x *Ctx) {
 	}
 }
 
+// limitTrackedKeys keeps the tracking table within tracking-table-max-keys,
+// as Redis's cron does (the cron's: a read's reply goes out before the
+// invalidations its keys may cause, as in Redis): keys taken at random
+// (Go's map order) are forgotten, and the clients that read them are sent
+// an invalidation, as if the keys had been written.
+func (s *Server) limitTrackedKeys() {
+	limit := s.conf().trackedKeysMax
+	t := s.tracking
+	t.mu.Lock()
+	if limit == 0 || len(t.keys) <= limit {
+		t.mu.Unlock()
+		return
+	}
+	var notes []invNote
+	for key, ids := range t.keys {
+		if len(t.keys) <= limit {
+			break
+		}
+		for id := range ids {
+			if c := t.clients[id]; c != nil && !c.track.bcast {
+				notes = append(notes, invNote{c, c.track.redirect, []string{key}})
+			}
+		}
+		delete(t.keys, key)
+	}
+	t.mu.Unlock()
+	for _, note := range notes {
+		s.sendInvalidation(note.c, note.redirect, note.keys, false)
+	}
+}
+
 // remember records keys read by client id. The caller holds t.mu.
 func (t *tracking) remember(id uint64, keys [][]byte) {
 	for _, k := range keys {

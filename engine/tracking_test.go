@@ -242,3 +242,44 @@ func TestTrackingOffOnAndBrokenRedirect(t *testing.T) {
 		t.Errorf("replies:\n redis: %q\n cairn: %q", replies[0], replies[1])
 	}
 }
+
+// Over tracking-table-max-keys, keys leave the table at random and their
+// readers get an invalidation, as if they had been written.
+func TestTrackingTableMaxKeys(t *testing.T) {
+	srv := cairntest.StartCairn(t)
+	c := cairntest.Dial(t, srv.Addr)
+	redir := cairntest.Dial(t, srv.Addr)
+	id := strings.Trim(redir.Do("CLIENT", "ID"), ":\r\n")
+	redir.Do("SUBSCRIBE", "__redis__:invalidate")
+	c.Do("CLIENT", "TRACKING", "on", "REDIRECT", id)
+	c.Do("MSET", "k1", "1", "k2", "2", "k3", "3")
+	c.Do("MGET", "k1", "k2", "k3")
+	if n := infoField(t, c, "stats", "tracking_total_keys"); n != 3 {
+		t.Fatalf("tracking_total_keys %d, want 3", n)
+	}
+	c.Do("CONFIG", "SET", "tracking-table-max-keys", "1")
+	gone := map[string]bool{}
+	for len(gone) < 2 {
+		msg, ok := redir.ReadTimeout(2 * time.Second)
+		if !ok {
+			t.Fatalf("invalidations so far %v, want two of k1 k2 k3", gone)
+		}
+		for _, k := range []string{"k1", "k2", "k3"} {
+			if strings.Contains(msg, "$2\r\n"+k+"\r\n") {
+				gone[k] = true
+			}
+		}
+	}
+	if n := infoField(t, c, "stats", "tracking_total_keys"); n != 1 {
+		t.Errorf("tracking_total_keys %d, want 1", n)
+	}
+	// The key left in the table still gets its invalidation when written.
+	for _, k := range []string{"k1", "k2", "k3"} {
+		if !gone[k] {
+			c.Do("SET", k, "x")
+			if msg, ok := redir.ReadTimeout(2 * time.Second); !ok || !strings.Contains(msg, "$2\r\n"+k+"\r\n") {
+				t.Errorf("write of the key still tracked: %q", msg)
+			}
+		}
+	}
+}
