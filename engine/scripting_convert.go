@@ -179,7 +179,7 @@ func tableToReply(x *Ctx, t *lua.LTable, scriptResp, depth int) {
 		n := 0
 		m.ForEach(func(_, _ lua.LValue) { n++ })
 		w.Map(n)
-		m.ForEach(func(k, v lua.LValue) {
+		lualib.Pairs(m, func(k, v lua.LValue) {
 			luaToReply(x, k, scriptResp, depth+1)
 			luaToReply(x, v, scriptResp, depth+1)
 		})
@@ -189,7 +189,7 @@ func tableToReply(x *Ctx, t *lua.LTable, scriptResp, depth int) {
 		n := 0
 		set.ForEach(func(_, _ lua.LValue) { n++ })
 		w.Set(n)
-		set.ForEach(func(k, _ lua.LValue) { luaToReply(x, k, scriptResp, depth+1) })
+		lualib.Pairs(set, func(k, _ lua.LValue) { luaToReply(x, k, scriptResp, depth+1) })
 		return
 	}
 	n := 0

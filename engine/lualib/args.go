@@ -163,3 +163,12 @@ func optString(L *lua.LState, n int, def string) string {
 	}
 	return checkString(L, n)
 }
+
+// Pairs calls fn with t's pairs in the order pairs (lua_next) gives them.
+// LTable.ForEach follows Go's map iteration, different on every call: an
+// encoder walking with it would write the same table differently twice.
+func Pairs(t *lua.LTable, fn func(k, v lua.LValue)) {
+	for k, v := t.Next(lua.LNil); k != lua.LNil; k, v = t.Next(k) {
+		fn(k, v)
+	}
+}

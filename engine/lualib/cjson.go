@@ -167,7 +167,7 @@ func (c *cjsonConfig) encodeValue(L *lua.LState, b *strings.Builder, v lua.LValu
 		}
 		b.WriteByte('{')
 		first := true
-		v.ForEach(func(k, val lua.LValue) {
+		Pairs(v, func(k, val lua.LValue) {
 			if !first {
 				b.WriteByte(',')
 			}

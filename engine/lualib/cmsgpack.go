@@ -135,12 +135,11 @@ func msgpackTable(b []byte, t *lua.LTable, level int) []byte {
 	n := 0
 	t.ForEach(func(_, _ lua.LValue) { n++ })
 	b = msgpackHeader(b, n, 0x80, 0xde, 0xdf)
-	// In lua_next's order, as lua_cmsgpack walks it (and pairs does):
-	// ForEach's follows Go's map iteration, different every time.
-	for k, v := t.Next(lua.LNil); k != lua.LNil; k, v = t.Next(k) {
+	// In lua_next's order, as lua_cmsgpack walks it.
+	Pairs(t, func(k, v lua.LValue) {
 		b = msgpackEncode(b, k, level+1)
 		b = msgpackEncode(b, v, level+1)
-	}
+	})
 	return b
 }
 

@@ -121,3 +121,17 @@ func TestCMsgpackRoundTrip(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+// An encoder writes the same table the same way every time: its pairs in
+// the order pairs gives, not Go's map order.
+func TestEncodersKeepTheirOrder(t *testing.T) {
+	for _, enc := range []string{"cjson.encode", "cmsgpack.pack"} {
+		code := `local t = {} for i = 1, 30 do t['k' .. i] = i end
+			local first = ` + enc + `(t)
+			for i = 1, 50 do if ` + enc + `(t) ~= first then return 'differs' end end
+			return 'same'`
+		if got := run(t, code); got != "same" {
+			t.Errorf("%s of one table twice: %s", enc, got)
+		}
+	}
+}
