@@ -64,7 +64,7 @@ type Client struct {
 	ctx Ctx // reused by every command the client runs itself
 
 	track                trackState // CLIENT TRACKING; guarded by the tracking table's lock
-	pendingInvalidations [][]string // of the client's own writes, sent after its reply
+	pendingInvalidations [][]string // of the client's own writes, sent after its reply; nil: a flush
 
 	replyMode int // CLIENT REPLY
 	// pushEnd is where in w the push messages the running command wrote

@@ -374,7 +374,7 @@ func cmdFlushDB(x *Ctx) {
 	x.must(x.s.store.FlushDBs(x.db))
 	x.ready = append(x.ready, x.s.blocking.keysIn(x.db)...) // XREADGROUP waiters fail
 	x.s.stats.dirty.Add(1)
-	x.s.invalidateAll()
+	x.s.invalidateAll(x.c)
 	x.w.OK()
 }
 
@@ -389,7 +389,7 @@ func cmdFlushAll(x *Ctx) {
 	x.must(x.s.store.FlushDBs(all...))
 	x.ready = append(x.ready, x.s.blocking.keysIn(all...)...) // XREADGROUP waiters fail
 	x.s.stats.dirty.Add(1)
-	x.s.invalidateAll()
+	x.s.invalidateAll(x.c)
 	x.w.OK()
 }
 

@@ -71,6 +71,11 @@ func TestPubSubOrderCasesDifferential(t *testing.T) {
 			{0, "EVAL redis.call('get','key3') 2 key1 key2"}, {1, "MSET key2 2 key1 2 key3 x"},
 			{0, "EVAL_RO redis.call('ping') 2 key1 key2"}, {1, "MSET key2 3 key1 3"},
 			{0, "EVAL_RO redis.call('get','key1') 2 key1 key2"}, {1, "MSET key2 4 key1 4"}}},
+		// The flushing client's own "everything" invalidation follows its
+		// reply (EXEC's too); others get theirs at once.
+		{"tracking-flush-own-after-reply", "", []step{{0, "HELLO 3; CLIENT TRACKING ON; SET a 1; GET a"},
+			{1, "HELLO 3; CLIENT TRACKING ON; GET a"}, {0, "MULTI; FLUSHDB; EXEC"},
+			{0, "SET b 1; GET b"}, {0, "FLUSHALL"}}},
 		// CLIENT REPLY OFF and SKIP silence replies, not pushes: pub/sub
 		// confirmations (in RESP2 too) and DEBUG PROTOCOL PUSH's.
 		{"reply-off-subscribe-resp3", "", []step{{0, "HELLO 3; CLIENT REPLY OFF; SUBSCRIBE ch1; PSUBSCRIBE ch*; CLIENT REPLY ON"},

@@ -218,7 +218,7 @@ func (s *Server) replaceDataset(rd io.Reader, lock bool) (ImportStats, []keyRef,
 func (s *Server) datasetLoaded() []keyRef {
 	s.scripts.functions.loadStored()
 	s.watches.touchAll()
-	s.invalidateAll()
+	s.invalidateAll(nil)
 	s.stats.dirty.Add(1)
 	return s.blocking.keysIn(s.allDBs()...) // XREADGROUP waiters fail
 }

@@ -552,8 +552,9 @@ func (s *Server) invalidatePrefixes(inv *invalidation) {
 }
 
 // invalidateAll sends every tracking client the "everything" invalidation
-// (a null key list) after FLUSHDB / FLUSHALL.
-func (s *Server) invalidateAll() {
+// (a null key list) after FLUSHDB / FLUSHALL; the flushing client, writer,
+// gets its own after its reply, as Redis defers it.
+func (s *Server) invalidateAll(writer *Client) {
 	t := s.tracking
 	t.mu.Lock()
 	clear(t.keys)
@@ -569,6 +570,10 @@ func (s *Server) invalidateAll() {
 	// In connection order, as Redis walks its client list.
 	sort.Slice(targets, func(i, j int) bool { return targets[i].c.id < targets[j].c.id })
 	for _, tg := range targets {
+		if tg.c == writer {
+			writer.pendingInvalidations = append(writer.pendingInvalidations, nil)
+			continue
+		}
 		s.sendInvalidation(tg.c, tg.redirect, nil, true)
 	}
 }
@@ -657,7 +662,7 @@ func (c *Client) sendPendingInvalidations() {
 		return
 	}
 	for _, keys := range c.pendingInvalidations {
-		c.s.sendInvalidation(c, c.track.redirect, keys, false)
+		c.s.sendInvalidation(c, c.track.redirect, keys, keys == nil) // nil: a flush
 	}
 	c.pendingInvalidations = c.pendingInvalidations[:0]
 	t.mu.Lock()
