@@ -196,6 +196,8 @@ func cmdDebug(x *Ctx) {
 		debugPopulate(x)
 	case sub == "reload":
 		debugReload(x)
+	case sub == "loadaof":
+		debugLoadAOF(x)
 	case sub == "set-active-expire" && len(x.args) == 3:
 		on, ok := parseInt(x.args[2])
 		if !ok {
@@ -237,6 +239,28 @@ func cmdDebug(x *Ctx) {
 	default:
 		x.failf("ERR unknown subcommand or wrong number of arguments for '%s'. Try DEBUG HELP.", x.args[1])
 	}
+}
+
+// debugLoadAOF is DEBUG LOADAOF. Redis flushes its AOF and loads the
+// dataset back from it; Cairn's log is Pebble's write-ahead log, so it
+// syncs that and forgets every cached record: what the next commands read
+// comes from the disk. Every other command waits meanwhile.
+func debugLoadAOF(x *Ctx) {
+	if x.shared {
+		x.fail("ERR DEBUG LOADAOF is not supported inside MULTI/EXEC or scripts")
+		return
+	}
+	s := x.s
+	s.world.Lock()
+	defer s.world.Unlock()
+	if err := s.store.Reread(); err != nil {
+		s.log.Warningf("DEBUG LOADAOF: %v", err)
+		x.fail("ERR " + err.Error())
+		return
+	}
+	s.stats.dirty.Store(0)
+	s.log.Warningf("Dataset read back from disk by DEBUG LOADAOF")
+	x.w.OK()
 }
 
 // debugReload is DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save the RDB,

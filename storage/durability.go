@@ -122,3 +122,13 @@ func (s *Store) WaitDurable(n uint64) error {
 	}
 	return nil
 }
+
+// Reread syncs the write-ahead log and forgets every cached record, so
+// that reads come from what is on disk (DEBUG LOADAOF).
+func (s *Store) Reread() error {
+	if err := s.db.LogData(nil, pebble.Sync); err != nil {
+		return err
+	}
+	s.forgetCached()
+	return nil
+}
