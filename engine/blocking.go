@@ -141,11 +141,13 @@ func (b *blocking) cancel(w *waiter, reply func(rw *resp.Writer)) bool {
 // waitBlocked parks the client's goroutine until its command is served,
 // times out, is unblocked, or the client disconnects.
 func (c *Client) waitBlocked(w *waiter, timeout time.Duration) {
+	// The read-ahead starts first: it trims the query buffer, which CLIENT
+	// LIST shows as Redis does for a blocked client once it is flagged.
+	closed, stop := c.conn.WatchClose()
 	c.blocked.Store(true)
 	defer c.blocked.Store(false)
 	c.emit()
 	c.Flush()
-	closed, stop := c.conn.WatchClose()
 	var timer <-chan time.Time
 	if timeout > 0 {
 		c.timedBlock.Store(true)

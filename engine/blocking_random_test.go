@@ -904,6 +904,7 @@ func (b *brConn) Close() error                          { return nil }
 func (b *brConn) RemoteAddr() string                    { return "127.0.0.1:40000" }
 func (b *brConn) LocalAddr() string                     { return "127.0.0.1:6379" }
 func (b *brConn) FD() int                               { return -1 }
+func (b *brConn) QueryBuffer() (int64, int64)           { return 0, 0 }
 func (b *brConn) WatchClose() (<-chan struct{}, func()) { return nil, func() {} }
 func (b *brConn) ReadCommand() ([][]byte, error)        { return nil, io.EOF }
 

@@ -16,6 +16,10 @@ type Conn interface {
 	RemoteAddr() string
 	LocalAddr() string
 	FD() int
+	// QueryBuffer is CLIENT LIST's qbuf and qbuf-free: the bytes the
+	// connection holds of the requests being run or not yet run, and the
+	// room left to read into. Any goroutine may call it.
+	QueryBuffer() (length, free int64)
 	// WatchClose reads ahead while the client is blocked in a command, so a
 	// disconnect is noticed; stop ends the read-ahead.
 	WatchClose() (closed <-chan struct{}, stop func())
@@ -46,6 +50,7 @@ type Client struct {
 	libVer        string
 	created       time.Time
 	lastActive    atomic.Int64 // unix ms of the last command
+	argvBytes     atomic.Int64 // the running command's arguments' length (CLIENT LIST's argv-mem)
 	closeAfter    bool         // QUIT, protocol errors: close once replies are out
 	debugScripts  ldbMode      // SCRIPT DEBUG: how the next EVAL runs
 	killed        atomic.Bool

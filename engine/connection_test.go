@@ -1,10 +1,13 @@
 package engine_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cairndb/cairn/cairntest"
+	"github.com/cairndb/cairn/resp"
 )
 
 func TestConnectionDifferential(t *testing.T) {
@@ -109,4 +112,71 @@ func TestProtocolErrorsCloseTheConnection(t *testing.T) {
 			t.Errorf("%q:\n redis: %q\n cairn: %q", input, replies[0], replies[1])
 		}
 	}
+}
+
+// TestClientListQueryBuffer compares CLIENT LIST's qbuf and argv-mem with
+// Redis's: the calling client's query buffer still holds its command, what
+// came before it in the same read and what was pipelined after it; a
+// blocked client's holds what follows its blocking command, whose
+// arguments it keeps; an idle client's is empty.
+func TestClientListQueryBuffer(t *testing.T) {
+	d := cairntest.NewDiffer(t)
+	want := queryBufferFigures(t, d.RedisServer.Addr)
+	got := queryBufferFigures(t, d.CairnServer.Addr)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("redis:\n%s\ncairn:\n%s", strings.Join(want, "\n"), strings.Join(got, "\n"))
+	}
+}
+
+// queryBufferFigures runs the test's requests on one server and returns
+// the qbuf and argv-mem fields CLIENT INFO / LIST report.
+func queryBufferFigures(t *testing.T, addr string) []string {
+	a, b, idle := cairntest.Dial(t, addr), cairntest.Dial(t, addr), cairntest.Dial(t, addr)
+	idle.Do("ping")
+	var out []string
+	a.Write(oneWrite([]string{"client", "info"}))
+	out = append(out, "alone: "+clientFields(a.Read(), "qbuf", "argv-mem"))
+	a.Write(oneWrite([]string{"ping"}, []string{"client", "info"}, []string{"echo", "after"}))
+	a.Read()
+	out = append(out, "pipelined: "+clientFields(a.Read(), "qbuf", "argv-mem"))
+	a.Read()
+	idleID := strings.TrimPrefix(strings.TrimSpace(idle.Do("client", "id")), ":")
+	out = append(out, "idle: "+clientFields(a.Do("client", "list", "id", idleID), "qbuf", "argv-mem"))
+
+	bID := strings.TrimPrefix(strings.TrimSpace(b.Do("client", "id")), ":")
+	b.Write(oneWrite([]string{"blpop", "qbuf-list", "0"}, []string{"ping"}))
+	var blocked string
+	for i := 0; i < 100 && !strings.Contains(blocked, " flags=b "); i++ {
+		time.Sleep(10 * time.Millisecond)
+		blocked = a.Do("client", "list", "id", bID)
+	}
+	out = append(out, "blocked: "+clientFields(blocked, "flags", "qbuf", "argv-mem"))
+	a.Do("rpush", "qbuf-list", "x")
+	b.Read()
+	b.Read()
+	return out
+}
+
+// oneWrite encodes commands as one write's worth of requests.
+func oneWrite(cmds ...[]string) []byte {
+	w := resp.NewWriter()
+	for _, args := range cmds {
+		w.Array(len(args))
+		for _, a := range args {
+			w.BulkString(a)
+		}
+	}
+	return w.Bytes()
+}
+
+// clientFields picks the named fields out of a CLIENT INFO / LIST reply.
+func clientFields(reply string, names ...string) string {
+	var picked []string
+	for _, f := range strings.Fields(reply) {
+		k, _, _ := strings.Cut(f, "=")
+		if slices.Contains(names, k) {
+			picked = append(picked, f)
+		}
+	}
+	return strings.Join(picked, " ")
 }

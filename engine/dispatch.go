@@ -181,6 +181,8 @@ func (c *Client) Exec(args [][]byte, more bool) {
 	now := time.Now()
 	c.pushEnd = 0
 	c.lastActive.Store(now.UnixMilli())
+	c.argvBytes.Store(argvLength(args))
+	defer c.argvBytes.Store(0) // Redis frees a command's arguments once it has run
 	s.stats.commandsProcessed.Add(1)
 	cmd, reject := c.admit(args)
 	if reject != "" {
@@ -231,6 +233,16 @@ func (c *Client) Exec(args [][]byte, more bool) {
 	c.endOfCommand(cmd)
 	c.emit()
 	c.sendPendingInvalidations()
+}
+
+// argvLength is the length of a command's arguments together, as Redis
+// counts them for CLIENT LIST's argv-mem.
+func argvLength(args [][]byte) int64 {
+	n := 0
+	for _, a := range args {
+		n += len(a)
+	}
+	return int64(n)
 }
 
 // notRun stands for a command that was refused or queued, not run: the

@@ -39,6 +39,8 @@ func (f *fakeConn) RemoteAddr() string { return "127.0.0.1:40000" }
 func (f *fakeConn) LocalAddr() string  { return "127.0.0.1:6379" }
 func (f *fakeConn) FD() int            { return -1 }
 
+func (f *fakeConn) QueryBuffer() (int64, int64) { return 0, 0 }
+
 func (f *fakeConn) WatchClose() (<-chan struct{}, func()) { return make(chan struct{}), func() {} }
 func (f *fakeConn) ReadCommand() ([][]byte, error)        { return nil, io.EOF }
 

@@ -243,6 +243,7 @@ func (m masterConn) Close() error                          { return nil }
 func (m masterConn) RemoteAddr() string                    { return m.addr }
 func (m masterConn) LocalAddr() string                     { return "" }
 func (m masterConn) FD() int                               { return -1 }
+func (m masterConn) QueryBuffer() (int64, int64)           { return 0, 0 }
 func (m masterConn) WatchClose() (<-chan struct{}, func()) { return nil, func() {} }
 func (m masterConn) ReadCommand() ([][]byte, error)        { return nil, io.EOF }
 

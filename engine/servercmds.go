@@ -202,15 +202,16 @@ func (s *Server) clientInfoLine(c *Client, now time.Time) string {
 	sub, psub, ssub := len(c.subs[kindChannel]), len(c.subs[kindPattern]), len(c.subs[kindShard])
 	s.pubsub.mu.RUnlock()
 	obl := c.out.pending()
+	qbuf, qbufFree := c.conn.QueryBuffer()
 	// redir is the tracking redirection: 0 for none, -1 without tracking.
 	redir := int64(-1)
 	if track.on {
 		redir = int64(track.redirect)
 	}
-	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=%d rbp=0 obl=%d oll=0 omem=%d tot-mem=%d events=r cmd=%s user=%s redir=%d resp=%d",
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=%d qbuf-free=%d argv-mem=%d multi-mem=0 rbs=%d rbp=0 obl=%d oll=0 omem=%d tot-mem=%d events=r cmd=%s user=%s redir=%d resp=%d",
 		c.id, c.conn.RemoteAddr(), c.conn.LocalAddr(), c.conn.FD(), *c.name.Load(),
 		int64(now.Sub(c.created).Seconds()), (now.UnixMilli()-c.lastActive.Load())/1000,
-		flags, c.dbIndex(), sub, psub, ssub, c.multiLen.Load(), clientBufferBytes, obl, obl, obl+clientBufferBytes, lastCmd, *c.user.Load(), redir, c.protoVersion())
+		flags, c.dbIndex(), sub, psub, ssub, c.multiLen.Load(), qbuf, qbufFree, c.argvBytes.Load(), clientBufferBytes, obl, obl, obl+clientBufferBytes, lastCmd, *c.user.Load(), redir, c.protoVersion())
 }
 
 // flagString is CLIENT LIST's flags field, its letters in Redis 7.0's

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"strconv"
+	"sync/atomic"
 )
 
 // inlineMax is the longest inline request or multibulk header line Redis
@@ -32,6 +33,13 @@ type Reader struct {
 	buf  []byte
 	r, w int
 	args [][]byte
+	// start is where the query buffer begins, as Redis's does: the bytes
+	// before it were parsed before the last read. What was parsed since
+	// stays counted, as Redis trims its buffer only before reading again.
+	start int
+	// held and room are QueryBuffer's figures, published for other
+	// goroutines (CLIENT LIST) whenever they change.
+	held, room atomic.Int64
 
 	// MaxBulk is proto-max-bulk-len; MaxQuery is client-query-buffer-limit.
 	MaxBulk  int64
@@ -48,6 +56,26 @@ func NewReader(rd io.Reader) *Reader {
 
 // Buffered reports how many unparsed bytes are waiting.
 func (r *Reader) Buffered() int { return r.w - r.r }
+
+// QueryBuffer reports the query buffer's length and its free room, as
+// CLIENT LIST's qbuf and qbuf-free: while a command runs, the length
+// counts it, what came after it and what came before it in the same read.
+// It may be called from any goroutine.
+func (r *Reader) QueryBuffer() (length, free int64) {
+	return r.held.Load(), r.room.Load()
+}
+
+// Trim lets go of the requests parsed so far, as Redis trims its query
+// buffer once it has run what it could (a blocked client's included).
+func (r *Reader) Trim() {
+	r.start = r.r
+	r.publish()
+}
+
+func (r *Reader) publish() {
+	r.held.Store(int64(r.w - r.start))
+	r.room.Store(int64(len(r.buf) - r.w))
+}
 
 // Next parses the next complete request from the buffered bytes. It returns
 // nil args (and nil error) when more bytes are needed. Empty requests (an
@@ -99,8 +127,10 @@ func (r *Reader) Fill() error {
 			r.buf = grown
 		}
 	}
+	r.Trim()
 	n, err := r.rd.Read(r.buf[r.w:])
 	r.w += n
+	r.publish()
 	if n > 0 {
 		return nil
 	}
@@ -120,8 +150,9 @@ func (r *Reader) reserve(need int) {
 	}
 	grown := make([]byte, need+16*1024)
 	r.w = copy(grown, r.buf[r.r:r.w])
-	r.r = 0
+	r.r, r.start = 0, 0
 	r.buf = grown
+	r.publish()
 }
 
 func (r *Reader) parseMultibulk(b []byte) ([][]byte, int, error) {

@@ -274,6 +274,7 @@ func (c *conn) Write(p []byte) (int, error) { return c.nc.Write(p) }
 func (c *conn) Close() error                { return c.nc.Close() }
 func (c *conn) RemoteAddr() string          { return addrString(c.nc.RemoteAddr()) }
 func (c *conn) LocalAddr() string           { return addrString(c.nc.LocalAddr()) }
+func (c *conn) QueryBuffer() (int64, int64) { return c.rd.QueryBuffer() }
 
 // WatchClose reads ahead while the client is blocked so that a disconnect
 // is noticed at once. What it reads stays buffered for the next command.
@@ -281,6 +282,7 @@ func (c *conn) WatchClose() (<-chan struct{}, func()) {
 	closed := make(chan struct{})
 	done := make(chan struct{})
 	c.watchMu.Lock()
+	c.rd.Trim() // the blocked command is parsed: CLIENT LIST shows what follows it
 	go func() {
 		defer close(done)
 		for {
