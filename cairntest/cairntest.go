@@ -102,6 +102,7 @@ func StartCairnIn(t testing.TB, dir string, directives ...string) *Server {
 		store.Close()
 		t.Fatal(err)
 	}
+	srv.FollowConfig(cfg)
 	eng.SetShutdown(func(bool) error { return errors.New("SHUTDOWN is disabled in tests") })
 	eng.Start()
 	srv.Serve()

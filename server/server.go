@@ -8,7 +8,9 @@ import (
 	"errors"
 	"net"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -33,54 +35,162 @@ type Options struct {
 
 // Server owns the listeners.
 type Server struct {
-	eng       *engine.Server
-	opts      Options
-	log       *rlog.Logger
-	listeners []net.Listener
-	secure    map[net.Listener]bool // the tls-port listeners
-	wg        sync.WaitGroup
-	mu        sync.Mutex
-	conns     map[*conn]struct{}
-	closing   bool
+	eng *engine.Server
+	log *rlog.Logger
+	wg  sync.WaitGroup
+
+	mu      sync.Mutex // guards what follows
+	opts    Options    // Binds, Port and TLSPort follow CONFIG SET
+	plain   []net.Listener
+	secure  []net.Listener // the tls-port listeners
+	unix    net.Listener
+	serving bool
+	conns   map[*conn]struct{}
+	closing bool
 }
 
 // Listen opens every listener; an address marked optional ("-::1") that
 // cannot be bound is skipped, as Redis does.
 func Listen(eng *engine.Server, opts Options, log *rlog.Logger) (*Server, error) {
-	s := &Server{eng: eng, opts: opts, log: log, conns: make(map[*conn]struct{}), secure: map[net.Listener]bool{}}
-	for _, port := range []int{opts.Port, opts.TLSPort} {
-		if port == 0 {
-			continue
-		}
-		if err := s.listenTCP(port, port == opts.TLSPort); err != nil {
-			s.Close()
-			return nil, err
-		}
+	s := &Server{eng: eng, opts: opts, log: log, conns: make(map[*conn]struct{})}
+	var err error
+	if s.plain, err = s.listenTCP(opts.Binds, opts.Port); err != nil {
+		return nil, err
+	}
+	if s.secure, err = s.listenTCP(opts.Binds, opts.TLSPort); err != nil {
+		s.Close()
+		return nil, err
 	}
 	if opts.UnixSocket != "" {
 		os.Remove(opts.UnixSocket)
-		ln, err := net.Listen("unix", opts.UnixSocket)
-		if err != nil {
+		if s.unix, err = net.Listen("unix", opts.UnixSocket); err != nil {
 			s.Close()
 			return nil, err
 		}
 		if opts.UnixPerm != 0 {
 			os.Chmod(opts.UnixSocket, opts.UnixPerm)
 		}
-		s.listeners = append(s.listeners, ln)
 	}
-	if len(s.listeners) == 0 {
+	if len(s.listeners()) == 0 {
 		return nil, errors.New("no address to listen on")
 	}
 	return s, nil
 }
 
-// listenTCP listens on port at every bind address.
-func (s *Server) listenTCP(port int, secure bool) error {
-	binds := s.opts.Binds
-	if len(binds) == 0 {
-		binds = []string{"*", "-::*"}
+// Settings is the configuration whose changes the listeners follow.
+type Settings interface {
+	OnSet(name string, apply func(value string) error)
+}
+
+// FollowConfig makes CONFIG SET port, tls-port and bind move the
+// listeners, as Redis does.
+func (s *Server) FollowConfig(cfg Settings) {
+	cfg.OnSet("port", func(v string) error {
+		port, _ := strconv.Atoi(v)
+		return s.SetPort(port)
+	})
+	cfg.OnSet("tls-port", func(v string) error {
+		port, _ := strconv.Atoi(v)
+		return s.SetTLSPort(port)
+	})
+	cfg.OnSet("bind", func(v string) error { return s.SetBinds(strings.Fields(v)) })
+}
+
+// Redis's reasons for a CONFIG SET whose listeners cannot be opened.
+var (
+	errPortListen = errors.New("Unable to listen on this port. Check server logs.")
+	errTLSConfig  = errors.New("Unable to update TLS configuration. Check server logs.")
+	errBind       = errors.New("Failed to bind to specified addresses.")
+)
+
+// SetPort moves the plain TCP listeners to port (0: none). Connections
+// already accepted stay. If the port cannot be listened on, the old
+// listeners stay too.
+func (s *Server) SetPort(port int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if port == s.opts.Port {
+		return nil // the rollback of a change that failed
 	}
+	lns, err := s.listenTCP(s.opts.Binds, port)
+	if err != nil {
+		return errPortListen
+	}
+	closeAll(s.plain)
+	s.plain, s.opts.Port = lns, port
+	s.acceptOn(lns, false)
+	return nil
+}
+
+// SetTLSPort is SetPort for the TLS listeners, which need the TLS
+// configuration made at startup for a tls-port.
+func (s *Server) SetTLSPort(port int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if port == s.opts.TLSPort {
+		return nil
+	}
+	if port != 0 && s.opts.TLS == nil {
+		return errTLSConfig
+	}
+	lns, err := s.listenTCP(s.opts.Binds, port)
+	if err != nil {
+		return errPortListen
+	}
+	closeAll(s.secure)
+	s.secure, s.opts.TLSPort = lns, port
+	s.acceptOn(lns, true)
+	return nil
+}
+
+// SetBinds listens on other addresses (none for an empty list), on the
+// same ports. As Redis, it closes the old listeners first, since the new
+// addresses may include old ones: if one cannot be bound, nothing listens
+// until CONFIG SET's rollback binds the old addresses again.
+func (s *Server) SetBinds(binds []string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	closeAll(s.plain)
+	closeAll(s.secure)
+	s.plain, s.secure = nil, nil
+	plain, err := s.listenTCP(binds, s.opts.Port)
+	if err != nil {
+		return errBind
+	}
+	secure, err := s.listenTCP(binds, s.opts.TLSPort)
+	if err != nil {
+		closeAll(plain)
+		return errBind
+	}
+	s.plain, s.secure, s.opts.Binds = plain, secure, binds
+	s.acceptOn(plain, false)
+	s.acceptOn(secure, true)
+	return nil
+}
+
+func closeAll(lns []net.Listener) {
+	for _, ln := range lns {
+		ln.Close()
+	}
+}
+
+// listeners lists every open listener; the caller holds mu (or is
+// Listen).
+func (s *Server) listeners() []net.Listener {
+	all := append(slices.Clone(s.plain), s.secure...)
+	if s.unix != nil {
+		all = append(all, s.unix)
+	}
+	return all
+}
+
+// listenTCP listens on port (none for 0) at every bind address. If a
+// required address cannot be bound, it closes what it opened.
+func (s *Server) listenTCP(binds []string, port int) ([]net.Listener, error) {
+	if port == 0 {
+		return nil, nil
+	}
+	var lns []net.Listener
 	for _, b := range binds {
 		optional := len(b) > 0 && b[0] == '-'
 		if optional {
@@ -96,21 +206,24 @@ func (s *Server) listenTCP(port int, secure bool) error {
 		}
 		ln, err := net.Listen(network, net.JoinHostPort(host, strconv.Itoa(port)))
 		if err != nil {
+			s.log.Warningf("Warning: Could not create server TCP listening socket %s:%d: %v", b, port, err)
 			if optional {
 				continue
 			}
-			return err
+			closeAll(lns)
+			return nil, err
 		}
-		s.listeners = append(s.listeners, ln)
-		s.secure[ln] = secure
+		lns = append(lns, ln)
 	}
-	return nil
+	return lns, nil
 }
 
 // Addrs lists the bound addresses.
 func (s *Server) Addrs() []net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	var out []net.Addr
-	for _, ln := range s.listeners {
+	for _, ln := range s.listeners() {
 		out = append(out, ln.Addr())
 	}
 	return out
@@ -118,13 +231,29 @@ func (s *Server) Addrs() []net.Addr {
 
 // Serve accepts connections until Close.
 func (s *Server) Serve() {
-	for _, ln := range s.listeners {
-		s.wg.Add(1)
-		go s.accept(ln)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.serving = true
+	s.acceptOn(s.plain, false)
+	s.acceptOn(s.secure, true)
+	if s.unix != nil {
+		s.acceptOn([]net.Listener{s.unix}, false)
 	}
 }
 
-func (s *Server) accept(ln net.Listener) {
+// acceptOn accepts connections on lns, once Serve has been called, until
+// they are closed; the caller holds mu.
+func (s *Server) acceptOn(lns []net.Listener, secure bool) {
+	if !s.serving {
+		return
+	}
+	for _, ln := range lns {
+		s.wg.Add(1)
+		go s.accept(ln, secure)
+	}
+}
+
+func (s *Server) accept(ln net.Listener, secure bool) {
 	defer s.wg.Done()
 	for {
 		nc, err := ln.Accept()
@@ -142,7 +271,7 @@ func (s *Server) accept(ln net.Listener) {
 				tc.SetKeepAlivePeriod(s.opts.TCPKeepAlive)
 			}
 		}
-		if s.secure[ln] {
+		if secure {
 			nc = tls.Server(nc, s.opts.TLS) // the handshake happens on first use
 		}
 		c := newConn(s, nc)
@@ -165,13 +294,11 @@ func (s *Server) Close() {
 	s.closing = true
 	conns := s.conns
 	s.conns = map[*conn]struct{}{}
-	s.mu.Unlock()
-	for _, ln := range s.listeners {
-		ln.Close()
-		if ln.Addr().Network() == "unix" {
-			os.Remove(ln.Addr().String())
-		}
+	closeAll(s.listeners())
+	if s.unix != nil {
+		os.Remove(s.unix.Addr().String())
 	}
+	s.mu.Unlock()
 	for c := range conns {
 		c.nc.Close()
 	}

@@ -192,6 +192,7 @@ func run(cfg *config.Config) error {
 		store.Close()
 		return err
 	}
+	srv.FollowConfig(cfg)
 	pidfile := cfg.String("pidfile")
 	if pidfile != "" {
 		if err := os.WriteFile(pidfile, []byte(fmt.Sprintf("%d\n", os.Getpid())), 0o644); err != nil {
