@@ -37,6 +37,8 @@ type waiter struct {
 	keys  []string
 	retry func(y *Ctx, key []byte) bool // the attempt after key was written; true = it replied
 
+	ran time.Duration // how long the command ran before it blocked
+
 	mu           sync.Mutex // held while serving or cancelling
 	state        waiterState
 	reply        []byte // what the client gets when woken
@@ -265,6 +267,7 @@ func (s *Server) serveWaiter(w *waiter, ref keyRef) (serveOutcome, []keyRef) {
 	y := &Ctx{s: s, c: w.c, cmd: w.cmd, args: w.args, w: resp.NewWriter(), db: w.db, now: unixMilli()}
 	y.w.SetProto(w.c.protoVersion())
 	outcome := notWaiting
+	var serving time.Duration
 	key := []byte(ref.key)
 	s.locked(y, func() {
 		w.mu.Lock()
@@ -282,6 +285,7 @@ func (s *Server) serveWaiter(w *waiter, ref keyRef) (serveOutcome, []keyRef) {
 		}
 		ok := false
 		outcome = keyGone // also if the retry fails on a storage error
+		start := time.Now()
 		s.runBody(y, func() {
 			if ok = w.retry(y, key); !ok {
 				if m, err := y.tx().Meta(ref.db, key); err == nil && m != nil && y.alive(m) {
@@ -289,6 +293,7 @@ func (s *Server) serveWaiter(w *waiter, ref keyRef) (serveOutcome, []keyRef) {
 				}
 			}
 		})
+		serving = time.Since(start)
 		if !ok {
 			return
 		}
@@ -300,9 +305,7 @@ func (s *Server) serveWaiter(w *waiter, ref keyRef) (serveOutcome, []keyRef) {
 	})
 	if outcome == servedNow {
 		w.cmd.stats.calls.Add(1)
-		if y.failed {
-			w.cmd.stats.failed.Add(1)
-		}
+		s.accountUnblocked(y, w, serving, y.failed)
 	}
 	// Also when not served: the retry may have expired a key.
 	var wrote []keyRef
@@ -314,6 +317,26 @@ func (s *Server) serveWaiter(w *waiter, ref keyRef) (serveOutcome, []keyRef) {
 	y.ready = nil
 	s.afterWrite(y)
 	return outcome, wrote
+}
+
+// accountUnblocked records the statistics of a blocked command that was
+// served (y ran it again, serving long) or unblocked by CLIENT UNBLOCK, as
+// Redis's updateStatsOnUnblock: its time is that before it blocked plus
+// that of serving it, counted in commandstats again (as Redis does), in
+// its latency histogram and for SLOWLOG, with the arguments it was called
+// with.
+func (s *Server) accountUnblocked(y *Ctx, w *waiter, serving time.Duration, failed bool) {
+	total := w.ran + serving
+	y.cmd.stats.usec.Add(total.Microseconds())
+	if failed {
+		y.cmd.stats.failed.Add(1)
+	}
+	conf := s.conf()
+	if conf.latencyTracking {
+		y.cmd.hist.record(total)
+	}
+	s.logSlow(y, total)
+	s.latency.record("command-unblocking", serving.Milliseconds(), conf.latencyThreshold)
 }
 
 func cmdClientUnblock(x *Ctx) {
@@ -348,9 +371,19 @@ func cmdClientUnblock(x *Ctx) {
 	}
 	reply := w.timeoutReply
 	if withError {
-		reply = func(rw *resp.Writer) { rw.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK") }
+		reply = func(rw *resp.Writer) {
+			const msg = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
+			rw.Error(msg)
+			x.s.stats.countError(msg)
+		}
 	}
 	if b.cancel(w, reply) {
+		// As in Redis 7.0: the error reply fails CLIENT UNBLOCK too (it is
+		// the command running when the error is counted); the blocked
+		// command counts as failed whatever the reason, and its SLOWLOG
+		// entry, made once its arguments are freed, has none.
+		x.failed = withError
+		x.s.accountUnblocked(&Ctx{s: x.s, c: w.c, cmd: w.cmd}, w, 0, true)
 		x.w.Int(1)
 		return
 	}

@@ -352,7 +352,12 @@ func (s *Server) call(x *Ctx) {
 func (s *Server) runTimed(x *Ctx) time.Duration {
 	start := time.Now()
 	s.runBody(x, func() { x.cmd.run(x) })
-	return time.Since(start)
+	elapsed := time.Since(start)
+	if w := x.blockedOn; w != nil {
+		// Its key locks are still held: nobody can serve it yet.
+		w.ran = elapsed
+	}
+	return elapsed
 }
 
 // monitor feeds the command to MONITOR clients, if there are any (the
@@ -369,8 +374,9 @@ func (s *Server) account(x *Ctx, elapsed time.Duration) {
 	st.usec.Add(elapsed.Microseconds())
 	conf := s.conf()
 	// Read after the command: CONFIG SET latency-tracking yes is timed,
-	// no is not, as in Redis.
-	if conf.latencyTracking {
+	// no is not, as in Redis. A command that blocked is timed when it is
+	// served (accountUnblocked).
+	if conf.latencyTracking && x.blockedOn == nil {
 		x.cmd.hist.record(elapsed)
 	}
 	event := "command"
