@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -179,4 +180,47 @@ func clientFields(reply string, names ...string) string {
 		}
 	}
 	return strings.Join(picked, " ")
+}
+
+// TestQueryBufferShrinksAfterBigRequest checks, on both servers, that a
+// client's query buffer grows for a big request and gives the room back
+// once smaller requests follow (Redis shrinks it in its clients cron).
+func TestQueryBufferShrinksAfterBigRequest(t *testing.T) {
+	d := cairntest.NewDiffer(t)
+	for _, addr := range []string{d.RedisServer.Addr, d.CairnServer.Addr} {
+		a, b := cairntest.Dial(t, addr), cairntest.Dial(t, addr)
+		b.Do("client", "setname", "big")
+		b.Do("set", "x", strings.Repeat("A", 400000))
+		grown := queryBufferSize(t, a, "big")
+		if grown <= 32768 {
+			t.Errorf("%s: query buffer %d after a 400 KB request; want more than 32 KiB", addr, grown)
+		}
+		size := grown
+		for deadline := time.Now().Add(3 * time.Second); size >= grown && time.Now().Before(deadline); {
+			b.Do("set", "x", "small")
+			size = queryBufferSize(t, a, "big")
+			time.Sleep(10 * time.Millisecond)
+		}
+		if size <= 0 || size > 32768 {
+			t.Errorf("%s: query buffer %d after small requests; want it back under 32 KiB", addr, size)
+		}
+	}
+}
+
+// queryBufferSize is the qbuf plus qbuf-free of the client named name.
+func queryBufferSize(t *testing.T, c *cairntest.Conn, name string) int {
+	for _, line := range strings.Split(c.Do("client", "list"), "\n") {
+		if !strings.Contains(line, " name="+name+" ") {
+			continue
+		}
+		var size int
+		for _, f := range strings.Fields(clientFields(line, "qbuf", "qbuf-free")) {
+			_, v, _ := strings.Cut(f, "=")
+			n, _ := strconv.Atoi(v)
+			size += n
+		}
+		return size
+	}
+	t.Fatalf("no client named %s", name)
+	return 0
 }

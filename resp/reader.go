@@ -108,10 +108,14 @@ func (r *Reader) Fill() error {
 		return ErrQueryBufferLimit
 	}
 	if r.r == r.w {
-		r.r, r.w = 0, 0
-		if cap(r.buf) > 1<<20 { // give back the room a huge request needed
+		// Give back the room a big request needed once requests under
+		// half its size follow, as Redis shrinks a query buffer past 32
+		// KiB (PROTO_RESIZE_THRESHOLD) to its recent peak: a connection
+		// does not keep its largest request's size.
+		if cap(r.buf) > 32*1024 && r.w < cap(r.buf)/2 {
 			r.buf = make([]byte, 16*1024)
 		}
+		r.r, r.w = 0, 0
 	}
 	if r.w == len(r.buf) {
 		if r.r > 0 {
