@@ -109,17 +109,7 @@ var (
 func (s *Server) SetPort(port int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if port == s.opts.Port {
-		return nil // the rollback of a change that failed
-	}
-	lns, err := s.listenTCP(s.opts.Binds, port)
-	if err != nil {
-		return errPortListen
-	}
-	closeAll(s.plain)
-	s.plain, s.opts.Port = lns, port
-	s.acceptOn(lns, false)
-	return nil
+	return s.movePort(&s.plain, &s.opts.Port, port, false)
 }
 
 // SetTLSPort is SetPort for the TLS listeners, which need the TLS
@@ -127,19 +117,26 @@ func (s *Server) SetPort(port int) error {
 func (s *Server) SetTLSPort(port int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if port == s.opts.TLSPort {
-		return nil
-	}
-	if port != 0 && s.opts.TLS == nil {
+	if port != s.opts.TLSPort && port != 0 && s.opts.TLS == nil {
 		return errTLSConfig
 	}
-	lns, err := s.listenTCP(s.opts.Binds, port)
+	return s.movePort(&s.secure, &s.opts.TLSPort, port, true)
+}
+
+// movePort moves the listeners lns, on port *current, to port; the
+// caller holds mu. The port in use already (CONFIG SET's rollback of a
+// change that failed) changes nothing.
+func (s *Server) movePort(lns *[]net.Listener, current *int, port int, secure bool) error {
+	if port == *current {
+		return nil
+	}
+	opened, err := s.listenTCP(s.opts.Binds, port)
 	if err != nil {
 		return errPortListen
 	}
-	closeAll(s.secure)
-	s.secure, s.opts.TLSPort = lns, port
-	s.acceptOn(lns, true)
+	closeAll(*lns)
+	*lns, *current = opened, port
+	s.acceptOn(opened, secure)
 	return nil
 }
 
