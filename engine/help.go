@@ -322,6 +322,8 @@ var helpTexts = map[string][]string{
 		"    Enables or disables checksum checks for RESTORE's payload.",
 		"SLEEP <seconds>",
 		"    Stop the server for <seconds>. Decimals allowed.",
+		"PAUSE-CRON <0|1>",
+		"    Stop periodic cron job processing.",
 		"HELP",
 		"    Prints this help.",
 	},

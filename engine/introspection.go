@@ -210,6 +210,9 @@ func cmdDebug(x *Ctx) {
 		// Redis's tests use it to call DEBUG, CLIENT LIST... from scripts.
 		x.s.scriptsRunNoscript.Store(atoi(string(x.args[2])) != 0)
 		x.w.OK()
+	case sub == "pause-cron" && len(x.args) == 3:
+		x.s.cronPaused.Store(atoi(string(x.args[2])) != 0)
+		x.w.OK()
 	case sub == "log" && len(x.args) == 3:
 		x.s.log.Warningf("DEBUG LOG: %s", x.args[2])
 		x.w.OK()

@@ -186,3 +186,25 @@ func TestSlowlogTimesTheCommandNotItsWait(t *testing.T) {
 		t.Fatalf("SLOWLOG LEN = %q, want only the script: %q", n, a.Do("SLOWLOG", "GET"))
 	}
 }
+
+// DEBUG PAUSE-CRON stops the periodic tasks, active expiry among them,
+// until it is turned off again.
+func TestDebugPauseCron(t *testing.T) {
+	d := cairntest.NewDiffer(t, "--enable-debug-command", "yes")
+	d.Run(`
+		debug pause-cron 1
+		debug pause-cron
+	`)
+	c := d.Cairn
+	c.Do("SET", "k", "v", "PX", "50")
+	time.Sleep(400 * time.Millisecond)
+	if got := c.Do("DBSIZE"); got != ":1\r\n" {
+		t.Fatalf("DBSIZE with the cron paused, after the key's deadline: %q (active expiry ran)", got)
+	}
+	d.Do("DEBUG", "PAUSE-CRON", "0")
+	for deadline := time.Now().Add(3 * time.Second); c.Do("DBSIZE") != ":0\r\n"; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the key did not expire once the cron ran again")
+		}
+	}
+}

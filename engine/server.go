@@ -56,6 +56,7 @@ type Server struct {
 	activeExpire       atomic.Bool // DEBUG SET-ACTIVE-EXPIRE turns it off
 	skipChecksum       atomic.Bool // DEBUG SET-SKIP-CHECKSUM-VALIDATION turns it on
 	scriptsRunNoscript atomic.Bool // DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may call noscript commands
+	cronPaused         atomic.Bool // DEBUG PAUSE-CRON: the periodic tasks stop
 	evict              evictState  // maxmemory and eviction (evict.go)
 
 	monitorsMu sync.Mutex
@@ -247,6 +248,9 @@ func (s *Server) cron() {
 		case <-s.quit:
 			return
 		case <-time.After(time.Second / time.Duration(hz)):
+		}
+		if s.cronPaused.Load() {
+			continue
 		}
 		s.store.Tick()
 		s.opsRate.sample(s.stats.commandsProcessed.Load())
