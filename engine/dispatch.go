@@ -180,6 +180,7 @@ func (c *Client) Exec(args [][]byte, more bool) {
 	s := c.s
 	now := time.Now()
 	c.pushEnd = 0
+	s.limitTrackedKeys() // as Redis's processCommand, before the command
 	c.lastActive.Store(now.UnixMilli())
 	c.argvBytes.Store(argvLength(args))
 	defer c.argvBytes.Store(0) // Redis frees a command's arguments once it has run

@@ -105,7 +105,6 @@ type settings struct {
 	latencyThreshold int64
 	latencyTracking  bool
 	minReplicas      bool // min-replicas-to-write and min-replicas-max-lag both set (minreplicas.go)
-	trackedKeysMax   int  // tracking-table-max-keys; 0: no limit
 }
 
 // outputLimits is client-output-buffer-limit for the client classes Cairn
@@ -165,7 +164,13 @@ func New(store *storage.Store, cfg Config, log *rlog.Logger, configFile, dataDir
 	s.loadNotify()
 	s.initEviction() // maxmemory (evict.go)
 	cfg.OnSet("notify-keyspace-events", func(string) error { s.loadNotify(); return nil })
-	for _, name := range []string{"proto-max-bulk-len", "slowlog-log-slower-than", "slowlog-max-len", "hz", "maxclients", "client-output-buffer-limit", "latency-monitor-threshold", "latency-tracking", "min-replicas-to-write", "min-replicas-max-lag", "tracking-table-max-keys"} {
+	s.tracking.setMaxKeys(int(cfg.Int("tracking-table-max-keys")))
+	cfg.OnSet("tracking-table-max-keys", func(v string) error {
+		n, _ := strconv.Atoi(v)
+		s.tracking.setMaxKeys(n)
+		return nil
+	})
+	for _, name := range []string{"proto-max-bulk-len", "slowlog-log-slower-than", "slowlog-max-len", "hz", "maxclients", "client-output-buffer-limit", "latency-monitor-threshold", "latency-tracking", "min-replicas-to-write", "min-replicas-max-lag"} {
 		cfg.OnSet(name, func(string) error { s.loadSettings(); return nil })
 	}
 	cfg.OnSet("appendfsync", func(v string) error { store.SetFsync(parseFsync(v)); return nil })
@@ -199,7 +204,6 @@ func (s *Server) loadSettings() {
 		latencyThreshold: s.cfg.Int("latency-monitor-threshold"),
 		latencyTracking:  s.cfg.Bool("latency-tracking"),
 		minReplicas:      s.cfg.Int("min-replicas-to-write") > 0 && s.cfg.Int("min-replicas-max-lag") > 0,
-		trackedKeysMax:   int(s.cfg.Int("tracking-table-max-keys")),
 	})
 }
 

@@ -52,6 +52,17 @@ type tracking struct {
 	clients  map[uint64]*Client             // every client with tracking on
 	later    map[*Client][]invNote          // BCAST messages to send after a writer's reply
 	waiting  atomic.Int32                   // len(later)
+	maxKeys  int                            // tracking-table-max-keys; 0: no limit
+	over     atomic.Bool                    // keys may number more than maxKeys
+}
+
+// setMaxKeys applies tracking-table-max-keys; the next command (or the
+// cron) evicts what is over it.
+func (t *tracking) setMaxKeys(n int) {
+	t.mu.Lock()
+	t.maxKeys = n
+	t.mu.Unlock()
+	t.over.Store(true)
 }
 
 // invNote is one invalidation message to send.
@@ -325,14 +336,18 @@ func (s *Server) rememberReads(x *Ctx) {
 }
 
 // limitTrackedKeys keeps the tracking table within tracking-table-max-keys,
-// as Redis's cron does (the cron's: a read's reply goes out before the
-// invalidations its keys may cause, as in Redis): keys taken at random
-// (Go's map order) are forgotten, and the clients that read them are sent
-// an invalidation, as if the keys had been written.
+// as Redis does before each command and in its cron, once the table went
+// over it: keys taken at random (Go's map order) are forgotten, and the
+// clients that read them are sent an invalidation, as if the keys had
+// been written.
 func (s *Server) limitTrackedKeys() {
-	limit := s.conf().trackedKeysMax
 	t := s.tracking
+	if !t.over.Load() {
+		return
+	}
 	t.mu.Lock()
+	t.over.Store(false)
+	limit := t.maxKeys
 	if limit == 0 || len(t.keys) <= limit {
 		t.mu.Unlock()
 		return
@@ -364,6 +379,9 @@ func (t *tracking) remember(id uint64, keys [][]byte) {
 			t.keys[string(k)] = set
 		}
 		set[id] = struct{}{}
+	}
+	if t.maxKeys > 0 && len(t.keys) > t.maxKeys {
+		t.over.Store(true)
 	}
 }
 
