@@ -154,17 +154,33 @@ func (p *pauseState) endLocked() {
 	}
 }
 
-// wait holds a client's command back while a pause applies to it: ALL
-// holds every command, CLIENT UNPAUSE included (Redis 7.0 lets only the
-// timeout end it).
-func (p *pauseState) wait(c *Client, cmd *command, args [][]byte) {
+// holding is whether a pause holds a client's command back, and if so
+// the channel closed when it ends: ALL holds every command, CLIENT
+// UNPAUSE included (Redis 7.0 lets only the timeout end it).
+func (p *pauseState) holding(c *Client, cmd *command, args [][]byte) <-chan struct{} {
 	p.mu.Lock()
 	ch, all := p.resumed, p.all
 	p.mu.Unlock()
 	if ch != nil && (all || c.heldByWritePause(cmd, args)) {
-		c.postponed.Store(true)
-		<-ch
-		c.postponed.Store(false)
+		return ch
+	}
+	return nil
+}
+
+// waitPaused waits for the end of a pause, and reports false if the
+// connection closed meanwhile: the command is then dropped, as Redis frees
+// a paused client that goes away. SHUTDOWN closes every connection, so a
+// paused client does not hold it up.
+func (c *Client) waitPaused(resumed <-chan struct{}) bool {
+	closed, stop := c.conn.WatchClose()
+	defer stop()
+	c.postponed.Store(true)
+	defer c.postponed.Store(false)
+	select {
+	case <-resumed:
+		return true
+	case <-closed:
+		return false
 	}
 }
 

@@ -234,3 +234,38 @@ func TestBlockedClientsCountDifferential(t *testing.T) {
 	}
 	counts("BLPOP with a timeout", 1, 1)
 }
+
+// A client held by CLIENT PAUSE does not hold up SHUTDOWN (the server
+// used to wait for the pause to end, an hour in Redis's pause.tcl), and
+// its command is dropped when its connection goes.
+func TestShutdownDuringClientPause(t *testing.T) {
+	p := cairntest.StartProcess(t, t.TempDir())
+	admin := cairntest.Dial(t, p.Addr)
+	admin.Do("SET", "k", "before")
+	admin.Do("CLIENT", "PAUSE", "3600000", "WRITE")
+	gone := cairntest.Dial(t, p.Addr)
+	gone.Send("SET", "k", "dropped")
+	held := cairntest.Dial(t, p.Addr)
+	held.Send("SET", "k2", "v")
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(admin.Do("INFO", "clients"), "blocked_clients:2\r"); {
+		if time.Now().After(deadline) {
+			t.Fatal("the SETs are not held by the pause")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	gone.Close()
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(admin.Do("INFO", "clients"), "blocked_clients:1\r"); {
+		if time.Now().After(deadline) {
+			t.Fatal("a paused client that disconnected still counts as blocked")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	admin.Send("SHUTDOWN", "NOSAVE")
+	done := make(chan error, 1)
+	go func() { done <- p.Cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("SHUTDOWN waits for the paused client\n%s", p.Log)
+	}
+}

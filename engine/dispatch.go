@@ -205,7 +205,12 @@ func (c *Client) Exec(args [][]byte, more bool) {
 	}
 	// As in Redis, a pause holds a command before MULTI queues it, and
 	// WRITE holds an EXEC whose transaction may write.
-	s.pause.wait(c, cmd, args)
+	if resumed := s.pause.holding(c, cmd, args); resumed != nil {
+		args = cloneKeys(args) // the wait reads ahead into their buffer
+		if !c.waitPaused(resumed) {
+			return
+		}
+	}
 	if c.multi != nil && !cmd.txControl {
 		c.queue(cmd, args)
 		mark := c.w.Len()
