@@ -238,15 +238,23 @@ func (p *Process) Kill() {
 func (p *Process) Terminate(t testing.TB) {
 	t.Helper()
 	p.Cmd.Process.Signal(os.Interrupt)
+	if err := p.WaitExit(t, 30*time.Second); err != nil {
+		t.Fatalf("cairn-server exited with %v\n%s", err, p.Log)
+	}
+}
+
+// WaitExit waits for the process to exit (after SHUTDOWN, a signal) and
+// returns how it ended; the test fails if it has not within d.
+func (p *Process) WaitExit(t testing.TB, d time.Duration) error {
+	t.Helper()
 	done := make(chan error, 1)
 	go func() { done <- p.Cmd.Wait() }()
 	select {
 	case err := <-done:
-		if err != nil {
-			t.Fatalf("cairn-server exited with %v\n%s", err, p.Log)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("cairn-server did not exit after SIGINT\n%s", p.Log)
+		return err
+	case <-time.After(d):
+		t.Fatalf("cairn-server did not exit within %v\n%s", d, p.Log)
+		return nil
 	}
 }
 

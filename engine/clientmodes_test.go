@@ -261,11 +261,5 @@ func TestShutdownDuringClientPause(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	admin.Send("SHUTDOWN", "NOSAVE")
-	done := make(chan error, 1)
-	go func() { done <- p.Cmd.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatalf("SHUTDOWN waits for the paused client\n%s", p.Log)
-	}
+	p.WaitExit(t, 10*time.Second) // it waited for the paused client
 }

@@ -135,13 +135,7 @@ func TestShutdownNosaveDuringScript(t *testing.T) {
 		t.Fatalf("SHUTDOWN without NOSAVE while busy: %q", got)
 	}
 	other.Send("shutdown", "nosave")
-	exited := make(chan error, 1)
-	go func() { exited <- p.Cmd.Wait() }()
-	select {
-	case <-exited:
-	case <-time.After(10 * time.Second):
-		t.Fatalf("cairn-server did not exit\n%s", p.Log)
-	}
+	p.WaitExit(t, 10*time.Second)
 	p = cairntest.StartProcess(t, dir)
 	c := cairntest.Dial(t, p.Addr)
 	if got := c.Do("mget", "before", "during"); got != "*2\r\n$1\r\n1\r\n$-1\r\n" {

@@ -99,13 +99,7 @@ func TestShutdownSave(t *testing.T) {
 	c := cairntest.Dial(t, p.Addr)
 	c.Do("set", "k", "v")
 	c.Send("shutdown", "save")
-	done := make(chan error, 1)
-	go func() { done <- p.Cmd.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		t.Fatalf("no exit after SHUTDOWN SAVE\n%s", p.Log)
-	}
+	p.WaitExit(t, 30*time.Second)
 	file, err := os.ReadFile(filepath.Join(dir, "dump.rdb"))
 	if err != nil || !bytes.HasPrefix(file, []byte("REDIS0010")) {
 		t.Fatalf("no dump after SHUTDOWN SAVE: %v\n%s", err, p.Log)
