@@ -65,7 +65,7 @@ func (c *Client) joinBatch(x *Ctx) bool {
 	for i := range x.events {
 		x.events[i].replyAt = replyAt
 	}
-	b.reads = addTrackedReads(b.reads, len(b.modified), x)
+	b.reads = addTrackedReads(b.reads, len(b.modified), x, x)
 	s.monitor(x)
 	b.modified = append(b.modified, x.modified...)
 	b.events = append(b.events, x.events...)

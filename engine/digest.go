@@ -110,27 +110,20 @@ func (d *digest) mixValue(r elemReader, m *storage.Meta) error {
 // the snapshot; all zeros when there is none.
 func datasetDigest(snap *storage.Snapshot, now int64) (digest, error) {
 	var final digest
-	for db := range snap.Databases() {
-		mixed := false
-		err := snap.Keys(db, func(key []byte, m *storage.Meta) error {
-			if m.Expire != 0 && m.Expire <= now {
-				return nil
-			}
-			if !mixed {
-				mixed = true
-				final.mixUint32(uint32(db))
-			}
-			var d digest
-			d.mix(key)
-			if err := d.mixValue(snap, m); err != nil {
-				return err
-			}
-			final.xor(d[:])
-			return nil
-		})
-		if err != nil {
-			return digest{}, err
+	err := walkLiveKeys(snap, now, func(db int, first bool, key []byte, m *storage.Meta) error {
+		if first {
+			final.mixUint32(uint32(db))
 		}
+		var d digest
+		d.mix(key)
+		if err := d.mixValue(snap, m); err != nil {
+			return err
+		}
+		final.xor(d[:])
+		return nil
+	})
+	if err != nil {
+		return digest{}, err
 	}
 	return final, nil
 }

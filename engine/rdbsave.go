@@ -193,41 +193,54 @@ func exportSnapshot(snap *storage.Snapshot, w interface{ Write([]byte) (int, err
 	if err := exportFunctions(snap, enc); err != nil {
 		return err
 	}
-	nowMs := now.UnixMilli()
+	err = walkLiveKeys(snap, now.UnixMilli(), func(db int, first bool, key []byte, m *storage.Meta) error {
+		if first {
+			keys, expires := snap.KeyStats(db)
+			if err := enc.SelectDB(db, uint64(max(keys, 0)), uint64(max(expires, 0))); err != nil {
+				return err
+			}
+		}
+		obj, cur, err := rdbObject(snap, m)
+		if err == nil {
+			h := rdb.KeyHeader{Name: key, Expire: -1, Idle: -1, Freq: -1}
+			if m.Expire != 0 {
+				h.Expire = m.Expire
+			}
+			err = errors.Join(enc.Key(h, obj), cur.close())
+		}
+		if err != nil {
+			return fmt.Errorf("db %d key %q: %w", db, key, err)
+		}
+		if p != nil {
+			p.processed.Add(1)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return enc.End()
+}
+
+// walkLiveKeys calls fn with every key of snap whose deadline has not
+// passed at now (unix ms), database by database, until fn returns an
+// error; first marks a database's first such key.
+func walkLiveKeys(snap *storage.Snapshot, now int64, fn func(db int, first bool, key []byte, m *storage.Meta) error) error {
 	for db := range snap.Databases() {
-		keys, expires := snap.KeyStats(db)
-		selected := false
+		first := true
 		err := snap.Keys(db, func(key []byte, m *storage.Meta) error {
-			if m.Expire != 0 && m.Expire <= nowMs {
+			if m.Expire != 0 && m.Expire <= now {
 				return nil
 			}
-			if !selected {
-				selected = true
-				if err := enc.SelectDB(db, uint64(max(keys, 0)), uint64(max(expires, 0))); err != nil {
-					return err
-				}
-			}
-			obj, cur, err := rdbObject(snap, m)
-			if err == nil {
-				h := rdb.KeyHeader{Name: key, Expire: -1, Idle: -1, Freq: -1}
-				if m.Expire != 0 {
-					h.Expire = m.Expire
-				}
-				err = errors.Join(enc.Key(h, obj), cur.close())
-			}
-			if err != nil {
-				return fmt.Errorf("db %d key %q: %w", db, key, err)
-			}
-			if p != nil {
-				p.processed.Add(1)
-			}
-			return nil
+			err := fn(db, first, key, m)
+			first = false
+			return err
 		})
 		if err != nil {
 			return err
 		}
 	}
-	return enc.End()
+	return nil
 }
 
 // exportFunctions writes the function libraries, by name.

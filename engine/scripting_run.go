@@ -236,7 +236,7 @@ func (r *scriptRun) exec(args [][]byte) ([]byte, string) {
 	s.account(sub, s.runTimed(sub))
 	s.feedMonitors(sub, "lua")
 	sub.c = x.c // the caller tracks its script's keys (CLIENT TRACKING)
-	addScriptRead(x, sub)
+	x.trackReads = addTrackedReads(x.trackReads, len(x.modified), sub, x)
 	x.modified = append(x.modified, sub.modified...)
 	// The keyspace notifications of the caller's own subscriptions go
 	// among its replies where the command ran, after the messages the

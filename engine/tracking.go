@@ -396,22 +396,11 @@ type trackedRead struct {
 }
 
 // addTrackedReads appends sub's tracked reads to reads, sub running after
-// written writes of the enclosing command.
-func addTrackedReads(reads []trackedRead, written int, sub *Ctx) []trackedRead {
-	return addTrackedReadsOf(reads, written, sub, sub)
-}
-
-// addScriptRead is addTrackedReads for a command sub a script of x ran:
-// when it reads, the caller tracks the keys the script command declared
-// (KEYS), not those sub read, as Redis's trackingRememberKeys takes the
-// script caller's command.
-func addScriptRead(x, sub *Ctx) {
-	x.trackReads = addTrackedReadsOf(x.trackReads, len(x.modified), sub, x)
-}
-
-// addTrackedReadsOf is addTrackedReads where a tracked read of sub
-// remembers the keys of keysOf.
-func addTrackedReadsOf(reads []trackedRead, written int, sub, keysOf *Ctx) []trackedRead {
+// written writes of the enclosing command. A read of sub remembers the
+// keys of keysOf: sub's own, or for a command a script ran, the keys the
+// script command declared (KEYS), as Redis's trackingRememberKeys takes
+// the script caller's command.
+func addTrackedReads(reads []trackedRead, written int, sub, keysOf *Ctx) []trackedRead {
 	for _, r := range sub.trackReads { // a script inside EXEC
 		reads = append(reads, trackedRead{written + r.at, r.keys})
 	}

@@ -146,7 +146,7 @@ func cmdExec(x *Ctx) {
 			sub.events[i].signalAt = min(sub.events[i].signalAt, x.w.Len())
 		}
 		x.s.feedMonitors(sub, c.monitorSource()) // as Redis: between MULTI and EXEC
-		x.trackReads = addTrackedReads(x.trackReads, len(x.modified), sub)
+		x.trackReads = addTrackedReads(x.trackReads, len(x.modified), sub, sub)
 		x.modified = append(x.modified, sub.modified...)
 		x.events = append(x.events, sub.events...)
 		x.ready = append(x.ready, sub.ready...)

@@ -25,8 +25,18 @@ func run(t *testing.T, code string) string {
 	return sb.L.Get(-1).String()
 }
 
+// runAll runs each script and checks its result or error text.
+func runAll(t *testing.T, cases map[string]string) {
+	t.Helper()
+	for code, want := range cases {
+		if got := run(t, code); got != want {
+			t.Errorf("%s\n got %q\nwant %q", code, got, want)
+		}
+	}
+}
+
 func TestSandboxRules(t *testing.T) {
-	for code, want := range map[string]string{
+	runAll(t, map[string]string{
 		"return x":                         "error: test:1: Script attempted to access nonexistent global variable 'x'",
 		"x = 1":                            "error: test:1: Attempt to modify a readonly table",
 		"string.x = 1":                     "error: test:1: Attempt to modify a readonly table",
@@ -37,11 +47,7 @@ func TestSandboxRules(t *testing.T) {
 		"return loadstring('return io')()": "error: [string \"return io\"]:1: Script attempted to access nonexistent global variable 'io'",
 		"return tostring(2^53)":            "9.007199254741e+15",
 		"return string.format('%5.1f|%-3d|%q', 3.14159, 7, 'a\"b')": "  3.1|7  |\"a\\\"b\"",
-	} {
-		if got := run(t, code); got != want {
-			t.Errorf("%s\n got %q\nwant %q", code, got, want)
-		}
-	}
+	})
 }
 
 // The first values of Redis's math.random on a fresh server (rand48 in its
@@ -70,7 +76,7 @@ func TestFormatNumber(t *testing.T) {
 // other operand to the VM: __concat metamethods, and its errors, worded and
 // placed as before.
 func TestConcat(t *testing.T) {
-	for code, want := range map[string]string{
+	runAll(t, map[string]string{
 		"return 1/3 .. '|' .. 1e15 .. '|' .. 2^53 .. '|' .. 10":                                     "0.33333333333333|1e+15|9.007199254741e+15|10",
 		"return tonumber('-0') .. '|' .. 1/0 .. '|' .. -1/0 .. '|' .. 0/0":                          "-0|inf|-inf|-nan",
 		"return 1 .. 2 .. 0x10 .. 1e2":                                                              "1216100",
@@ -84,11 +90,7 @@ func TestConcat(t *testing.T) {
 		"return true .. 2":           "error: test:1: cannot perform concat operation between boolean and number",
 		"local x\nreturn 'a' ..\n x": "error: test:2: cannot perform concat operation between string and nil",
 		"local t = setmetatable({}, {__concat = 1})\n\nreturn t .. 1": "error: test:3: cannot perform concat operation between table and number",
-	} {
-		if got := run(t, code); got != want {
-			t.Errorf("%s\n got %q\nwant %q", code, got, want)
-		}
-	}
+	})
 }
 
 func TestChunkID(t *testing.T) {
